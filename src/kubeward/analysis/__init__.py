@@ -1,0 +1,1 @@
+"""Static analyses over Kubernetes objects (Pod Security Standards, ...)."""

@@ -1,0 +1,475 @@
+"""The `kubeward` command: parse options, call the library, render. No analysis here."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any
+
+import click
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kubeward import __version__, ruledocs
+from kubeward.analysis import pss
+from kubeward.catalogue import Catalogue
+from kubeward.config import Config, ConfigError, find_config, load_config
+from kubeward.findings import InputError, Severity
+from kubeward.loaders.manifests import DEFAULT_MAX_FILE_SIZE
+from kubeward.reporters import json as json_report
+from kubeward.reporters import junit as junit_report
+from kubeward.reporters import sarif as sarif_report
+from kubeward.reporters import text as text_report
+from kubeward.rules import default_catalogue
+from kubeward.scan import Engine, Report
+from kubeward.scan import Progress as ProgressFn
+from kubeward.suppressions import BaselineError, read_baseline, write_baseline
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
+PROGRESS_MIN_FILES = 10
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str) -> None:
+    """A usage problem: one line on stderr, exit code 2."""
+    _stderr().print(f"kubeward: error: {message}", markup=False)
+    sys.exit(EXIT_ERROR)
+
+
+def _size(text: str) -> int:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*", text, re.I)
+    if m is None:
+        raise click.BadParameter(f"{text!r} is not a size such as 20MB, 512k or 1G")
+    scale = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
+    return int(float(m.group(1)) * scale)
+
+
+def _codes(values: Sequence[str]) -> list[str]:
+    return [c.strip() for v in values for c in v.split(",") if c.strip()]
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[ProgressFn | None]:
+    """A progress bar on stderr for scans of many files, when stderr is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    bar = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_stderr(),
+        transient=True,
+    )
+    task = None
+
+    def update(done: int, total: int, current: str) -> None:
+        nonlocal task
+        if total < PROGRESS_MIN_FILES:
+            return
+        if task is None:
+            bar.start()
+            task = bar.add_task("scanning", total=total)
+        bar.update(task, completed=done, description=f"scanning {os.path.basename(current)}")
+
+    try:
+        yield update
+    finally:
+        bar.stop()
+
+
+def _print_errors(errors: Sequence[InputError]) -> None:
+    err = _stderr()
+    for e in errors:
+        err.print(f"kubeward: {e.one_line()}", markup=False, style="yellow" if e.warning else "red")
+
+
+def _load_config(path: str | None, no_config: bool, catalogue: Catalogue) -> Config:
+    if no_config:
+        return Config()
+    found = path or find_config()
+    if found is None:
+        return Config()
+    try:
+        config = load_config(found)
+    except ConfigError as err:
+        _fail(str(err))
+        raise AssertionError from None  # unreachable: _fail exits
+    problems = validate_config(config, catalogue)
+    if problems:
+        _fail(f"{found}: {problems[0]}")
+    return config
+
+
+def validate_config(config: Config, catalogue: Catalogue) -> list[str]:
+    """Selectors and options that name nothing in the catalogue."""
+    out = []
+    for sel in [*(config.select or ()), *config.ignore, *config.severity]:
+        if not catalogue.is_known_selector(sel):
+            out.append(f"unknown rule or prefix {sel!r}")
+    for ex in config.exemptions:
+        for sel in ex.rules:
+            if not catalogue.is_known_selector(sel):
+                out.append(f"exemption names unknown rule or prefix {sel!r}")
+    for code, opts in config.options.items():
+        rule = catalogue.get(code)
+        if rule is None:
+            out.append(f"options for unknown rule {code!r}")
+            continue
+        for key in opts:
+            if key not in rule.options:
+                known = ", ".join(rule.options) or "none"
+                out.append(f"unknown option {key!r} for {code} (known: {known})")
+    return out
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="kubeward")
+def main() -> None:
+    """Find what is unsafe in Kubernetes and AKS manifests, and why.
+
+    \b
+    Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 an input could
+    not be read (the rest is still scanned) or a usage error.
+    """
+
+
+# ---------------------------------------------------------------------------------- scan
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "junit"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([*SEVERITIES, "none"]),
+    default=None,
+    help="Exit 1 when a finding is at or above this severity [default: config fail-on, else low].",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Run only these rules: codes, prefixes (POD, POD2) or slugs, comma-separated.",
+)
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Configuration file [default: nearest .kubeward.yaml].",
+)
+@click.option("--no-config", is_flag=True, help="Ignore .kubeward.yaml files.")
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    help="Suppress findings recorded in this baseline file (report only new ones).",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Record the current findings as a baseline file.",
+)
+@click.option(
+    "--show-suppressed",
+    is_flag=True,
+    help="Also list suppressed findings, with the reason (text format).",
+)
+@click.option(
+    "--max-file-size",
+    default=f"{DEFAULT_MAX_FILE_SIZE // (1024 * 1024)}MB",
+    show_default=True,
+    help="Refuse files larger than this.",
+)
+@click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
+def scan(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_path: str | None,
+    no_config: bool,
+    baseline: str | None,
+    write_baseline: str | None,
+    show_suppressed: bool,
+    max_file_size: str,
+    no_progress: bool,
+) -> None:
+    """Scan manifests for security problems.
+
+    PATH is a file, a directory (searched recursively for *.yaml, *.yml and
+    *.json) or - for standard input (for example `helm template . | kubeward scan -`).
+    Multi-document YAML, JSON and List objects are understood.
+    """
+    catalogue = default_catalogue()
+    config = _load_config(config_path, no_config, catalogue)
+    sel, ign = _codes(select), _codes(ignore)
+    for s in (*sel, *ign):
+        if not catalogue.is_known_selector(s):
+            _fail(f"unknown rule or prefix {s!r} (see `kubeward rules list`)")
+    if sel or ign:
+        config = Config(
+            path=config.path,
+            select=tuple(sel) if sel else config.select,
+            ignore=(*config.ignore, *ign),
+            severity=config.severity,
+            fail_on=config.fail_on,
+            exemptions=config.exemptions,
+            options=config.options,
+        )
+    known: set[str] = set()
+    if baseline:
+        try:
+            known = read_baseline(baseline)
+        except BaselineError as err:
+            _fail(str(err))
+    limit = _size(max_file_size)
+
+    engine = Engine(catalogue, config, baseline=known)
+    with _progress(not no_progress) as progress:
+        engine.add_paths(paths, limit, progress)
+        report = engine.finish()
+
+    _print_errors(report.errors)
+    _emit(report, fmt, output, show_suppressed)
+    if write_baseline:
+        n = write_baseline_file(write_baseline, report)
+        _stderr().print(
+            f"kubeward: wrote {n} finding(s) to baseline {write_baseline}", markup=False
+        )
+    threshold = fail_on or (config.fail_on.label if config.fail_on else "low")
+    sys.exit(report.exit_code(None if threshold == "none" else Severity.parse(threshold)))
+
+
+def write_baseline_file(path: str, report: Report) -> int:
+    # The baseline keeps what is open now plus what it already suppressed, so writing a
+    # baseline while using one never forgets old entries.
+    entries = report.findings + [s.finding for s in report.suppressed if s.source == "baseline"]
+    try:
+        return write_baseline(path, entries)
+    except OSError as err:
+        _fail(f"{path}: cannot write baseline: {err.strerror or err}")
+        return 0
+
+
+def _emit(report: Report, fmt: str, output: str | None, show_suppressed: bool) -> None:
+    renderers: dict[str, Callable[[Report], str]] = {
+        "json": json_report.render,
+        "sarif": sarif_report.render,
+        "junit": junit_report.render,
+    }
+    try:
+        with _open_output(output) as fh:
+            if fmt == "text":
+                console = Console(
+                    file=fh,
+                    highlight=False,
+                    soft_wrap=True,
+                    force_terminal=None if output is None else False,
+                )
+                text_report.render(report, console, show_suppressed=show_suppressed)
+            else:
+                fh.write(renderers[fmt](report))
+    except OSError as err:
+        _fail(f"{output}: cannot write report: {err.strerror or err}")
+
+
+@contextlib.contextmanager
+def _open_output(output: str | None) -> Iterator[IO[str]]:
+    if output is None:
+        yield sys.stdout
+    else:
+        with open(output, "w", encoding="utf-8") as fh:
+            yield fh
+
+
+# ----------------------------------------------------------------------------------- pss
+
+
+@main.command("pss", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--level",
+    type=click.Choice(["baseline", "restricted", "privileged"]),
+    required=True,
+    help="Pod Security Standard to evaluate against.",
+)
+@click.option(
+    "--version",
+    "version_text",
+    default="latest",
+    show_default=True,
+    metavar="v1.N|latest",
+    help="Policy version, as pod-security.kubernetes.io/enforce-version.",
+)
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--max-file-size",
+    default=f"{DEFAULT_MAX_FILE_SIZE // (1024 * 1024)}MB",
+    show_default=True,
+    help="Refuse files larger than this.",
+)
+def pss_command(
+    paths: tuple[str, ...], level: str, version_text: str, fmt: str, max_file_size: str
+) -> None:
+    """Evaluate pods exactly as Pod Security Admission would.
+
+    Every object that carries a pod (Pod, Deployment, CronJob, ...) is judged
+    as its pods would be in a namespace labelled
+    pod-security.kubernetes.io/enforce=LEVEL and enforce-version=VERSION.
+    Exit code 1 when any object's pods would be denied.
+    """
+    try:
+        version = pss.Version.parse(version_text)
+    except ValueError as err:
+        _fail(str(err))
+        return
+    engine = Engine(default_catalogue(), Config(), only=[])
+    with _progress(True) as progress:
+        engine.add_paths(paths, _size(max_file_size), progress)
+        report = engine.finish()
+    results = []
+    for w in engine.workloads:
+        meta = {"labels": dict(w.pod.labels), "annotations": dict(w.pod.annotations)}
+        violations = pss.evaluate(meta, w.pod.spec, level, version)
+        r = w.resource
+        results.append(
+            {
+                "file": r.source.file,
+                "line": r.source.line,
+                "apiVersion": r.api_version,
+                "kind": r.kind,
+                "namespace": r.namespace,
+                "name": r.name,
+                "allowed": not violations,
+                "violations": [
+                    {"check": v.check, "level": v.level, "reason": v.reason} for v in violations
+                ],
+            }
+        )
+    _print_errors(report.errors)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    else:
+        _pss_text(results, level, version)
+    if report.failed_inputs:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if any(not r["allowed"] for r in results) else EXIT_OK)
+
+
+def _pss_text(results: list[dict[str, Any]], level: str, version: pss.Version) -> None:
+    out = Console(highlight=False, soft_wrap=True)
+    for r in results:
+        ns = f"{r['namespace']}/" if r["namespace"] else ""
+        where = f"{r['file']}:{r['line']}" if r["line"] else r["file"]
+        verdict = "[green]allowed[/]" if r["allowed"] else "[bold red]denied [/]"
+        out.print(f"{verdict}  {r['kind']} {ns}{r['name']}  [dim]{where}[/]")
+        for v in r["violations"]:
+            out.print(f"         [bold]{v['check']}[/]: {v['reason']}", markup=True)
+    denied = sum(1 for r in results if not r["allowed"])
+    out.print(f"\n{len(results) - denied} allowed, {denied} denied at {level} {version}")
+
+
+# --------------------------------------------------------------------------------- rules
+
+
+@main.group(context_settings=CONTEXT)
+def rules() -> None:
+    """The rule catalogue: list, explain, generate docs."""
+
+
+@rules.command("list")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rules_list(fmt: str) -> None:
+    """List every rule."""
+    cat = default_catalogue()
+    if fmt == "json":
+        data = [
+            {
+                "code": r.code,
+                "slug": r.slug,
+                "severity": r.severity.label,
+                "title": r.title,
+                "options": dict(r.options),
+            }
+            for r in cat
+        ]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    out = Console(highlight=False, soft_wrap=True)
+    for r in cat:
+        out.print(f"[bold]{r.code:<7}[/] {r.severity.label:<8} {r.slug:<38} {r.title}", markup=True)
+
+
+@rules.command("explain")
+@click.argument("code")
+def rules_explain(code: str) -> None:
+    """Explain one rule (by code or slug), with its examples."""
+    rule = default_catalogue().get(code)
+    if rule is None:
+        _fail(f"unknown rule {code!r} (see `kubeward rules list`)")
+        return
+    Console().print(Markdown(ruledocs.rule_page(rule)))
+
+
+@rules.command("docs")
+@click.option(
+    "-o",
+    "--output",
+    default="docs/rules",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory for the generated pages.",
+)
+@click.option(
+    "--check", is_flag=True, help="Only check that the pages are current (exit 1 if not)."
+)
+def rules_docs(output: str, check: bool) -> None:
+    """Generate the rule reference pages (Markdown)."""
+    cat = default_catalogue()
+    if check:
+        stale = ruledocs.stale(cat, output)
+        for path in stale:
+            _stderr().print(f"kubeward: stale: {path}", markup=False)
+        if stale:
+            _stderr().print("kubeward: run `kubeward rules docs` to regenerate", markup=False)
+            sys.exit(EXIT_FINDINGS)
+        return
+    changed = ruledocs.write(cat, output)
+    _stderr().print(f"kubeward: {len(changed)} page(s) written to {output}", markup=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,154 @@
+"""What a scan produces: severities, violations, findings, input errors and results."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kubeward.model.path import Path, render
+
+if TYPE_CHECKING:
+    from kubeward.model.resource import Resource
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is. `--fail-on` compares against this order."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """What a rule yields: a message and where, relative to the object's document."""
+
+    message: str
+    path: Path
+    container: str | None = None
+    resource: Resource | None = None  # set by scene-level rules: which object it is about
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """Identifies one Kubernetes object and where it was read from."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+    file: str
+    line: int | None
+
+    @property
+    def display(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {ns}{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    slug: str
+    severity: Severity
+    message: str
+    obj: ObjectRef
+    container: str | None
+    path: Path
+    line: int | None
+
+    @property
+    def path_text(self) -> str:
+        return render(self.path)
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity for baselines: independent of line numbers and message wording."""
+        key = "\x1f".join(
+            [
+                self.rule,
+                self.obj.kind,
+                self.obj.namespace or "",
+                self.obj.name,
+                self.container or "",
+                render(self.path),
+            ]
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.obj.file, self.line or 0, self.rule, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """A finding that a suppression silenced, with where the suppression came from."""
+
+    finding: Finding
+    source: str  # "annotation", "config", "baseline"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class InputError:
+    """One input that could not be read (fully). Never fatal to the rest of the scan."""
+
+    file: str
+    line: int | None
+    message: str
+    obj: str | None = None  # "Deployment ns/name" when the problem is inside one object
+    warning: bool = False  # a warning does not change the exit code
+
+    def one_line(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        what = f"{self.obj}: " if self.obj else ""
+        kind = "warning" if self.warning else "error"
+        return f"{where}: {kind}: {what}{self.message}"
+
+
+class Outcome(enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass(slots=True)
+class RuleTally:
+    """Pass/fail/skip counts of one rule over all subjects it was evaluated on."""
+
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome is Outcome.PASS:
+            self.passed += 1
+        elif outcome is Outcome.FAIL:
+            self.failed += 1
+        else:
+            self.skipped += 1
+
+
+@dataclass(slots=True)
+class Stats:
+    files: int = 0
+    documents: int = 0
+    objects: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+    unchecked_kinds: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Input: each loader turns a source into objects for the engine."""

@@ -1,0 +1,463 @@
+"""Reading manifests: files, directories and stdin; YAML streams and JSON; Lists.
+
+Nothing here raises for bad input. Every problem becomes an `InputError` naming the file and
+line, and whatever else could be read is still returned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from kubeward.findings import InputError
+from kubeward.model.path import Path, PathKey
+from kubeward.model.resource import Resource, Source, build_resource
+
+try:  # PyYAML's libyaml binding: several times faster than the pure-Python parser.
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """Safe loader that keeps timestamps as text, as Kubernetes' YAML->JSON conversion does."""
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+# Alias expansion limit: a document whose aliases expand to more nodes than this (and to more
+# than EXPANSION_FACTOR times its distinct nodes) is refused as an alias bomb.
+MAX_EXPANDED_NODES = 1_000_000
+EXPANSION_FACTOR = 10
+
+
+@dataclass(slots=True)
+class Document:
+    """One parsed YAML document: its data and, while the file is being scanned, its nodes."""
+
+    data: Any
+    node: yaml.Node | None
+    index: int
+    line_offset: int  # added to node lines (documents re-parsed one by one after an error)
+
+
+@dataclass(slots=True)
+class LoadedFile:
+    name: str
+    documents: list[Document]
+    text: str | None  # kept only for stdin, to locate lines later
+
+
+def discover(paths: Iterable[str], errors: list[InputError]) -> list[str]:
+    """Expand directories (recursively, sorted, hidden entries skipped) into manifest files."""
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(p: str) -> None:
+        key = p if p == STDIN else os.path.realpath(p)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+
+    for p in paths:
+        if p == STDIN:
+            add(p)
+        elif os.path.isdir(p):
+            found: list[str] = []
+
+            def onerror(err: OSError, top: str = p) -> None:
+                errors.append(InputError(err.filename or top, None, _os_message(err)))
+
+            for root, dirs, files in os.walk(p, onerror=onerror):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(
+                    os.path.join(root, f)
+                    for f in files
+                    if f.endswith(MANIFEST_SUFFIXES) and not f.startswith(".")
+                )
+            for f in sorted(found):
+                add(f)
+        elif os.path.exists(p) or os.path.islink(p):
+            add(p)
+        else:
+            errors.append(InputError(p, None, "no such file or directory"))
+    return out
+
+
+def _os_message(err: OSError) -> str:
+    return (err.strerror or str(err)).lower()
+
+
+def read_bytes(name: str, max_size: int, errors: list[InputError]) -> bytes | None:
+    """The file's bytes, or None with an error (unreadable, too big)."""
+    try:
+        if name == STDIN:
+            data = sys.stdin.buffer.read(max_size + 1)
+            label = STDIN_NAME
+        else:
+            label = name
+            size = os.stat(name).st_size
+            if size > max_size:
+                errors.append(
+                    InputError(
+                        name,
+                        None,
+                        f"file is {_mb(size)}, over the {_mb(max_size)} limit "
+                        "(raise it with --max-file-size)",
+                    )
+                )
+                return None
+            with open(name, "rb") as fh:
+                data = fh.read(max_size + 1)
+    except IsADirectoryError:
+        errors.append(InputError(name, None, "is a directory"))
+        return None
+    except OSError as err:
+        errors.append(InputError(name, None, _os_message(err)))
+        return None
+    if len(data) > max_size:
+        errors.append(
+            InputError(
+                label,
+                None,
+                f"input is over the {_mb(max_size)} limit (raise it with --max-file-size)",
+            )
+        )
+        return None
+    return data
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def decode(name: str, data: bytes, errors: list[InputError]) -> str | None:
+    """Text of a manifest: UTF-8 (BOM allowed) or UTF-16 with BOM; binary is refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            errors.append(InputError(name, None, "invalid UTF-16 text"))
+            return None
+    if b"\x00" in data[:8192]:
+        errors.append(InputError(name, None, "binary file (contains NUL bytes), not a manifest"))
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        errors.append(InputError(name, line, f"not UTF-8 text (byte 0x{data[err.start]:02x})"))
+        return None
+
+
+_DOC_START = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
+
+
+def parse(name: str, text: str, errors: list[InputError]) -> list[Document]:
+    """All documents of a YAML stream (JSON is YAML). A broken document never loses the others."""
+    try:
+        return _parse_stream(text, 0, 0)
+    except _DocError:
+        pass
+    # Something in the stream is broken: parse document by document so the rest survives.
+    docs: list[Document] = []
+    starts = [0] + [m.start() for m in _DOC_START.finditer(text) if m.start() > 0]
+    index = 0
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        chunk = text[start:end]
+        offset = text.count("\n", 0, start)
+        try:
+            got = _parse_stream(chunk, offset, index)
+        except _DocError as err:
+            if name.endswith(".json") and i == 0 and len(starts) == 1:
+                fallback = _json_fallback(text)
+                if fallback is not None:
+                    return [fallback]
+            errors.append(InputError(name, err.line, err.message))
+            index += 1
+            continue
+        docs.extend(got)
+        index += max(len(got), 1)
+    return docs
+
+
+class _DocError(Exception):
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+# An anchor (`&name`) starts a value; text without one cannot hold aliases worth checking.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]")
+
+
+def _parse_stream(text: str, line_offset: int, first_index: int) -> list[Document]:
+    loader = _Loader(text)
+    docs: list[Document] = []
+    has_anchors = _ANCHOR.search(text) is not None
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            index = first_index + len(docs)
+            if has_anchors:
+                _check_aliases(node, line_offset)
+            data = loader.construct_document(node)
+            docs.append(Document(data, node, index, line_offset))
+    except yaml.MarkedYAMLError as err:
+        raise _DocError(*_yaml_error(err, text, line_offset)) from None
+    except yaml.YAMLError as err:  # reader errors (control characters) and the like
+        raise _DocError(None, f"YAML error: {err}") from None
+    except RecursionError:
+        raise _DocError(None, "YAML nesting is too deep") from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def _yaml_error(err: yaml.MarkedYAMLError, text: str, offset: int) -> tuple[int | None, str]:
+    mark = err.problem_mark or err.context_mark
+    line = mark.line + 1 + offset if mark is not None else None
+    problem = err.problem or "invalid YAML"
+    context = f" ({err.context})" if err.context else ""
+    hint = ""
+    if "'\\t'" in problem or "\\t" in problem:
+        hint = "; tabs cannot indent YAML, use spaces"
+    elif "{{" in text:
+        hint = (
+            "; this looks like a Helm template: render it first "
+            "(helm template ... | kubeward scan -)"
+        )
+    return line, f"YAML error: {problem}{context}{hint}"
+
+
+def _check_aliases(root: yaml.Node, line_offset: int) -> None:
+    """Refuse alias bombs and recursive aliases before anything expands them."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        known = sizes.get(key)
+        if known is not None:
+            return known
+        if key in active:
+            line = node.start_mark.line + 1 + line_offset
+            raise _DocError(line, "YAML error: recursive alias (an anchor refers to itself)")
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            active.add(key)
+            for k, v in node.value:
+                total += size(k) + size(v)
+            active.discard(key)
+        elif isinstance(node, yaml.SequenceNode):
+            active.add(key)
+            for v in node.value:
+                total += size(v)
+            active.discard(key)
+        if total > MAX_EXPANDED_NODES and total > EXPANSION_FACTOR * max(len(sizes), 1):
+            line = root.start_mark.line + 1 + line_offset
+            raise _DocError(
+                line,
+                f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes "
+                "(an alias bomb?); document refused",
+            )
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
+def _json_fallback(text: str) -> Document | None:
+    """JSON that YAML 1.1 rejects (tab indentation): read it as JSON, without line numbers."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return Document(data, None, 0, 0)
+
+
+def load_file(name: str, max_size: int, errors: list[InputError]) -> LoadedFile | None:
+    data = read_bytes(name, max_size, errors)
+    if data is None:
+        return None
+    label = STDIN_NAME if name == STDIN else name
+    text = decode(label, data, errors)
+    if text is None:
+        return None
+    docs = parse(label, text, errors)
+    return LoadedFile(label, docs, text if name == STDIN else None)
+
+
+# ----------------------------------------------------------------------------- objects
+
+
+def objects(loaded: LoadedFile, errors: list[InputError]) -> Iterator[Resource]:
+    """Kubernetes objects of a file: top-level documents and the items of List kinds."""
+    for doc in loaded.documents:
+        yield from _objects_of(loaded.name, doc, doc.data, (), errors, None)
+
+
+def _objects_of(
+    file: str,
+    doc: Document,
+    data: Any,
+    prefix: Path,
+    errors: list[InputError],
+    defaults: tuple[str, str] | None,
+) -> Iterator[Resource]:
+    if data is None:
+        return  # empty document
+    locator = DocLocator(doc)
+    if not isinstance(data, Mapping):
+        errors.append(
+            InputError(
+                file,
+                locator.line(prefix),
+                f"not a Kubernetes object (a YAML {type(data).__name__}); skipped",
+                warning=True,
+            )
+        )
+        return
+    api_version = data.get("apiVersion")
+    kind = data.get("kind")
+    if defaults is not None:  # typed lists (PodList) may omit apiVersion/kind on items
+        api_version = api_version or defaults[0]
+        kind = kind or defaults[1]
+    if not isinstance(api_version, str) or not isinstance(kind, str) or not kind:
+        missing = "kind" if not isinstance(kind, str) or not kind else "apiVersion"
+        errors.append(
+            InputError(
+                file,
+                locator.line(prefix),
+                f"not a Kubernetes object (no {missing}); skipped",
+                warning=True,
+            )
+        )
+        return
+    if kind == "List" or (kind.endswith("List") and "items" in data):
+        items = data.get("items")
+        if items is None:
+            return
+        if not isinstance(items, list):
+            errors.append(
+                InputError(
+                    file, locator.line(prefix + ("items",)), f"{kind}: items: expected a list"
+                )
+            )
+            return
+        item_defaults = None if kind == "List" else (api_version, kind[: -len("List")])
+        for i, item in enumerate(items):
+            yield from _objects_of(file, doc, item, prefix + ("items", i), errors, item_defaults)
+        return
+    if defaults is not None and ("apiVersion" not in data or "kind" not in data):
+        data = {**data, "apiVersion": api_version, "kind": kind}
+    source = Source(file, doc.index, prefix, locator.line(prefix))
+    yield build_resource(data, source)
+
+
+class DocLocator:
+    """Maps a path inside a document to a line, walking the document's YAML nodes."""
+
+    __slots__ = ("cache", "doc")
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.cache: dict[Path, tuple[yaml.Node, int]] = {}
+
+    def line(self, path: Path) -> int | None:
+        """Line of the deepest existing node on `path` (1-based), None without nodes."""
+        root = self.doc.node
+        if root is None:
+            return 1 if self.doc.index == 0 else None
+        node, line = root, root.start_mark.line
+        depth = 0
+        # Start from the longest cached prefix.
+        for cut in range(len(path), 0, -1):
+            hit = self.cache.get(path[:cut])
+            if hit is not None:
+                node, line = hit
+                depth = cut
+                break
+        for key in path[depth:]:
+            child = _child(node, key)
+            if child is None:
+                break
+            node, line = child
+            depth += 1
+            self.cache[path[:depth]] = (node, line)
+        return line + 1 + self.doc.line_offset
+
+
+def _child(node: yaml.Node, key: PathKey) -> tuple[yaml.Node, int] | None:
+    """The child node at `key` and the line to report for it (the key's line for mappings)."""
+    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+        merged: list[yaml.Node] = []
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode):
+                if k.value == key:
+                    return v, k.start_mark.line
+                if k.value == "<<":  # merge key: the value may come from the anchored mapping
+                    merged.extend(v.value if isinstance(v, yaml.SequenceNode) else [v])
+        for m in merged:
+            found = _child(m, key)
+            if found is not None:
+                return found
+        return None
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+        child = node.value[key]
+        return child, child.start_mark.line
+    return None
+
+
+class Locator:
+    """Lines for findings after a file's nodes were released: re-parses the file on demand."""
+
+    def __init__(self, stdin_text: str | None = None) -> None:
+        self._stdin = stdin_text
+        self._file: str | None = None
+        self._docs: dict[int, DocLocator] = {}
+
+    def line(self, source: Source, path: Path) -> int | None:
+        """Line of a document-relative path (it includes `source.prefix`)."""
+        if self._file != source.file:
+            self._load(source.file)
+        loc = self._docs.get(source.doc)
+        if loc is None:
+            return source.line
+        return loc.line(path)
+
+    def _load(self, file: str) -> None:
+        self._file = file
+        self._docs = {}
+        if file == STDIN_NAME:
+            text = self._stdin
+        else:
+            try:
+                with open(file, encoding="utf-8-sig") as fh:
+                    text = fh.read()
+            except (OSError, UnicodeDecodeError):
+                text = None
+        if text is None:
+            return
+        for doc in parse(file, text, []):
+            self._docs[doc.index] = DocLocator(doc)

@@ -1,0 +1,1 @@
+"""Typed views of Kubernetes objects: all Kubernetes semantics live here, once."""

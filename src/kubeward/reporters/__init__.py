@@ -1,0 +1,1 @@
+"""Output: render a scan report as text, JSON, SARIF or JUnit XML."""

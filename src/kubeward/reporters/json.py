@@ -1,0 +1,76 @@
+"""JSON report. The schema is documented in docs/output.md; `schema_version` changes with it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kubeward import __version__
+from kubeward.findings import Finding, InputError, Severity
+from kubeward.scan import Report
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule,
+        "slug": f.slug,
+        "severity": f.severity.label,
+        "message": f.message,
+        "apiVersion": f.obj.api_version,
+        "kind": f.obj.kind,
+        "namespace": f.obj.namespace,
+        "name": f.obj.name,
+        "container": f.container,
+        "file": f.obj.file,
+        "line": f.line,
+        "path": f.path_text,
+        "fingerprint": f.fingerprint,
+    }
+
+
+def error_dict(e: InputError) -> dict[str, Any]:
+    return {
+        "file": e.file,
+        "line": e.line,
+        "object": e.obj,
+        "message": e.message,
+        "level": "warning" if e.warning else "error",
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    by_sev = {s.label: 0 for s in sorted(Severity, reverse=True)}
+    for f in report.findings:
+        by_sev[f.severity.label] += 1
+    st = report.stats
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "kubeward", "version": __version__},
+        "summary": {
+            "files": st.files,
+            "documents": st.documents,
+            "objects": st.objects,
+            "findings": len(report.findings),
+            "by_severity": by_sev,
+            "suppressed": len(report.suppressed),
+            "errors": len(report.failed_inputs),
+            "warnings": len(report.errors) - len(report.failed_inputs),
+            "kinds": dict(sorted(st.kinds.items())),
+        },
+        "findings": [finding_dict(f) for f in report.findings],
+        "suppressed": [
+            {**finding_dict(s.finding), "suppressed_by": s.source, "reason": s.reason}
+            for s in report.suppressed
+        ],
+        "errors": [error_dict(e) for e in report.errors],
+        "results": {
+            code: {"passed": t.passed, "failed": t.failed, "skipped": t.skipped}
+            for code, t in sorted(report.tallies.items())
+        },
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"

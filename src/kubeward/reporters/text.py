@@ -1,0 +1,89 @@
+"""Human report: findings grouped by file and object, coloured by severity, then a summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import groupby
+
+from rich.console import Console
+from rich.text import Text
+
+from kubeward.findings import Finding, Severity
+from kubeward.scan import Report
+
+STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def _finding_lines(f: Finding, suppressed_why: str | None = None) -> list[Text]:
+    line = Text("  ")
+    line.append(f"{f.line or '-':>5}  ", style="dim")
+    line.append(f"{f.severity.label.upper():<8}", style=STYLE[f.severity])
+    line.append(f" {f.rule:<7} ", style="bold")
+    line.append(f.message)
+    detail = Text(" " * 26)
+    detail.append(f.path_text, style="dim")
+    if suppressed_why is not None:
+        detail.append(f"  suppressed: {suppressed_why}", style="dim italic")
+    return [line, detail]
+
+
+def render(report: Report, console: Console, *, show_suppressed: bool = False) -> None:
+    items: list[tuple[Finding, str | None]] = [(f, None) for f in report.findings]
+    if show_suppressed:
+        items += [(s.finding, f"{s.source}: {s.reason}") for s in report.suppressed]
+    items.sort(key=lambda it: it[0].sort_key())
+
+    def by_object(it: tuple[Finding, str | None]) -> tuple[str, int, str]:
+        o = it[0].obj
+        return (o.file, o.line or 0, o.display)
+
+    for (file, _, _), group in groupby(sorted(items, key=by_object), key=by_object):
+        entries = sorted(group, key=lambda it: it[0].sort_key())
+        obj = entries[0][0].obj
+        head = Text()
+        head.append(f"{file}", style="bold")
+        if obj.line:
+            head.append(f":{obj.line}", style="bold")
+        head.append(f"  {obj.display}", style="bold magenta")
+        console.print(head)
+        for f, why in entries:
+            for t in _finding_lines(f, why):
+                console.print(t, soft_wrap=True)
+        console.print()
+    console.print(summary(report, show_suppressed=show_suppressed))
+
+
+def summary(report: Report, *, show_suppressed: bool = False) -> Text:
+    counts = Counter(f.severity for f in report.findings)
+    st = report.stats
+    out = Text()
+    n = len(report.findings)
+    out.append(f"{n} finding{'s' if n != 1 else ''}", style="bold")
+    parts = [(s, counts[s]) for s in sorted(Severity, reverse=True) if counts[s]]
+    if parts:
+        out.append(" (")
+        for i, (sev, count) in enumerate(parts):
+            if i:
+                out.append(", ")
+            out.append(f"{count} {sev.label}", style=STYLE[sev])
+        out.append(")")
+    out.append(
+        f" in {st.objects} object{'s' if st.objects != 1 else ''} from "
+        f"{st.files} file{'s' if st.files != 1 else ''}"
+    )
+    if report.suppressed:
+        hint = "" if show_suppressed else ", shown with --show-suppressed"
+        out.append(f"; {len(report.suppressed)} suppressed{hint}")
+    errors = len(report.failed_inputs)
+    warnings = len(report.errors) - errors
+    if errors:
+        out.append(f"; {errors} input error{'s' if errors != 1 else ''}", style="bold red")
+    if warnings:
+        out.append(f"; {warnings} warning{'s' if warnings != 1 else ''}", style="yellow")
+    return out

@@ -1,0 +1,301 @@
+"""The engine: load, build views, run the selected rules, apply suppressions, tally results."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubeward.catalogue import Catalogue, Rule
+from kubeward.config import Config
+from kubeward.findings import (
+    Finding,
+    InputError,
+    Outcome,
+    RuleTally,
+    Severity,
+    Stats,
+    Suppressed,
+    Violation,
+)
+from kubeward.loaders import manifests
+from kubeward.model.container import Container
+from kubeward.model.inventory import Inventory
+from kubeward.model.path import Path
+from kubeward.model.resource import Problem, Resource
+from kubeward.model.workload import Workload, build_workload, template_path
+from kubeward.suppressions import IgnoreAnnotation, Suppressor, annotations_of
+
+Progress = Callable[[int, int, str], None]  # (files done, files total, current file)
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    tallies: dict[str, RuleTally] = field(default_factory=dict)
+    stats: Stats = field(default_factory=Stats)
+    rules: list[Rule] = field(default_factory=list)
+
+    @property
+    def failed_inputs(self) -> list[InputError]:
+        return [e for e in self.errors if not e.warning]
+
+    def exit_code(self, fail_on: Severity | None) -> int:
+        """2 when an input failed, 1 when a finding is at or above `fail_on`, else 0."""
+        if self.failed_inputs:
+            return 2
+        if fail_on is not None and any(f.severity >= fail_on for f in self.findings):
+            return 1
+        return 0
+
+
+class Engine:
+    """One scan. Feed it objects (`add_file`, `add_resources`), then `finish()`."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        config: Config | None = None,
+        *,
+        baseline: set[str] | None = None,
+        only: Sequence[Rule] | None = None,
+    ) -> None:
+        self.catalogue = catalogue
+        self.config = config or Config()
+        rules = (
+            list(only)
+            if only is not None
+            else catalogue.select(self.config.select, self.config.ignore)
+        )
+        self.report = Report(rules=rules)
+        self._by_target: dict[type, list[Rule]] = defaultdict(list)
+        for r in rules:
+            self._by_target[r.target].append(r)
+            self.report.tallies[r.code] = RuleTally()
+        self._suppressor = Suppressor(catalogue, self.config, baseline)
+        self._resources: list[Resource] = []
+        self._workloads: list[Workload] = []
+        self._options = {
+            r.code: {**r.options, **self.config.options.get(r.code, {})} for r in rules
+        }
+        self._stdin_text: str | None = None
+
+    @property
+    def workloads(self) -> Sequence[Workload]:
+        """Every pod-carrying object added so far."""
+        return self._workloads
+
+    # ------------------------------------------------------------------ input
+
+    def add_paths(
+        self, paths: Sequence[str], max_file_size: int, progress: Progress | None = None
+    ) -> None:
+        files = manifests.discover(paths, self.report.errors)
+        for i, name in enumerate(files):
+            if progress is not None:
+                progress(i, len(files), name)
+            loaded = manifests.load_file(name, max_file_size, self.report.errors)
+            if loaded is not None:
+                if loaded.text is not None:
+                    self._stdin_text = loaded.text
+                self.add_file(loaded)
+        if progress is not None:
+            progress(len(files), len(files), "")
+
+    def add_file(self, loaded: manifests.LoadedFile) -> None:
+        stats = self.report.stats
+        stats.files += 1
+        stats.documents += len(loaded.documents)
+        locators = {d.index: manifests.DocLocator(d) for d in loaded.documents}
+        for resource in manifests.objects(loaded, self.report.errors):
+            self._add(resource, locators[resource.source.doc].line)
+        for doc in loaded.documents:
+            doc.node = None  # lines of later (scene-level) findings are found by re-parsing
+
+    def add_resources(self, resources: Iterable[Resource]) -> None:
+        """Objects that did not come from files (e.g. a live cluster): no line numbers."""
+        for resource in resources:
+            self._add(resource, lambda path: None)
+
+    def _add(self, resource: Resource, line_of: Callable[[Path], int | None]) -> None:
+        stats = self.report.stats
+        stats.objects += 1
+        stats.kinds[resource.kind] = stats.kinds.get(resource.kind, 0) + 1
+        self._problems(resource, resource.problems, line_of)
+        self._resources.append(resource)
+        annotations = annotations_of([resource.annotations])
+        self._run(self._by_target.get(Resource, ()), resource, resource, annotations, line_of)
+        template = template_path(resource)
+        if template is None:
+            return
+        try:
+            workload = build_workload(resource, template)
+        except Exception as err:  # a model bug must not end the scan
+            self.report.errors.append(
+                InputError(
+                    resource.source.file,
+                    resource.source.line,
+                    f"internal error reading this object ({type(err).__name__}: {err}); "
+                    "please report this",
+                    obj=resource.display,
+                )
+            )
+            return
+        self._problems(resource, workload.problems, line_of)
+        self._workloads.append(workload)
+        if workload.pod.annotations is not resource.annotations:
+            annotations = annotations + annotations_of([workload.pod.annotations])
+        self._run(self._by_target.get(Workload, ()), workload, resource, annotations, line_of)
+        container_rules = self._by_target.get(Container, ())
+        for container in workload.containers:
+            self._run(container_rules, container, resource, annotations, line_of)
+
+    def _problems(
+        self,
+        resource: Resource,
+        problems: Sequence[Problem],
+        line_of: Callable[[Path], int | None],
+    ) -> None:
+        for p in problems:
+            self.report.errors.append(
+                InputError(
+                    resource.source.file,
+                    line_of(resource.source.prefix + p.path),
+                    p.message,
+                    obj=resource.display,
+                )
+            )
+
+    # ------------------------------------------------------------------ rules
+
+    def _run(
+        self,
+        rules: Iterable[Rule],
+        subject: Any,
+        resource: Resource,
+        annotations: list[IgnoreAnnotation],
+        line_of: Callable[[Path], int | None],
+    ) -> None:
+        for rule in rules:
+            violations = self._violations(rule, subject, resource)
+            if not violations:
+                self.report.tallies[rule.code].add(Outcome.PASS)
+                continue
+            any_open = False
+            for v in violations:
+                target = v.resource or resource
+                finding = self._finding(rule, v, target, line_of)
+                if self._record(
+                    finding,
+                    annotations if target is resource else annotations_of([target.annotations]),
+                ):
+                    any_open = True
+            self.report.tallies[rule.code].add(Outcome.FAIL if any_open else Outcome.SKIP)
+
+    def _violations(self, rule: Rule, subject: Any, resource: Resource | None) -> list[Violation]:
+        try:
+            return list(rule.run(subject, self._options.get(rule.code)))
+        except Exception as err:  # a rule bug must not end the scan
+            where = resource.source.file if resource is not None else "<scan>"
+            what = resource.display if resource is not None else None
+            self.report.errors.append(
+                InputError(
+                    where,
+                    resource.source.line if resource else None,
+                    f"internal error in rule {rule.code} ({type(err).__name__}: {err}); "
+                    "please report this",
+                    obj=what,
+                )
+            )
+            return []
+
+    def _finding(
+        self,
+        rule: Rule,
+        v: Violation,
+        resource: Resource,
+        line_of: Callable[[Path], int | None] | None,
+    ) -> Finding:
+        line = line_of(resource.source.prefix + v.path) if line_of is not None else None
+        return Finding(
+            rule=rule.code,
+            slug=rule.slug,
+            severity=self.config.severity.get(rule.code, rule.severity),
+            message=v.message,
+            obj=resource.ref,
+            container=v.container,
+            path=v.path,
+            line=line,
+        )
+
+    def _record(self, finding: Finding, annotations: list[IgnoreAnnotation]) -> bool:
+        """Keep a finding or its suppression. True when it stays open."""
+        why = self._suppressor.check(finding, annotations)
+        if why is None:
+            self.report.findings.append(finding)
+            return True
+        self.report.suppressed.append(Suppressed(finding, why[0], why[1]))
+        return False
+
+    # ------------------------------------------------------------------ scene
+
+    def finish(self) -> Report:
+        """Run scene-level rules over everything added, then order the report."""
+        scene_rules = self._by_target.get(Inventory, ())
+        if scene_rules:
+            inventory = Inventory.build(self._resources, self._workloads)
+            locator = manifests.Locator(self._stdin_text)
+            for rule in scene_rules:
+                violations = self._violations(rule, inventory, None)
+                flagged: set[int] = set()
+                for v in violations:
+                    if v.resource is None:
+                        continue
+                    res = v.resource
+                    line_of = _lines_via(locator, res)
+                    finding = self._finding(rule, v, res, line_of)
+                    anns = annotations_of([res.annotations])
+                    if self._record(finding, anns):
+                        flagged.add(id(res))
+                # A scene rule has one result per object it flags; a clean scene is one pass.
+                tally = self.report.tallies[rule.code]
+                tally.failed += len(flagged)
+                if not violations:
+                    tally.passed += 1
+        rep = self.report
+        rep.findings.sort(key=Finding.sort_key)
+        rep.suppressed.sort(key=lambda s: s.finding.sort_key())
+        rep.errors.sort(key=lambda e: (e.file, e.line or 0))
+        return rep
+
+
+def _lines_via(locator: manifests.Locator, res: Resource) -> Callable[[Path], int | None]:
+    def line_of(path: Path) -> int | None:
+        return locator.line(res.source, path)
+
+    return line_of
+
+
+def scan_paths(
+    paths: Sequence[str],
+    catalogue: Catalogue,
+    config: Config | None = None,
+    *,
+    baseline: set[str] | None = None,
+    max_file_size: int = manifests.DEFAULT_MAX_FILE_SIZE,
+    progress: Progress | None = None,
+    only: Sequence[Rule] | None = None,
+) -> Report:
+    engine = Engine(catalogue, config, baseline=baseline, only=only)
+    engine.add_paths(paths, max_file_size, progress)
+    return engine.finish()
+
+
+def options_for(rule: Rule, config: Config) -> Mapping[str, Any]:
+    return {**rule.options, **config.options.get(rule.code, {})}
+
+
+__all__ = ["Engine", "Report", "options_for", "scan_paths"]
