@@ -72,14 +72,13 @@ class Finding:
     container: str | None
     path: Path
     line: int | None
+    path_text: str = field(init=False, compare=False)
+    fingerprint: str = field(init=False, compare=False)
 
-    @property
-    def path_text(self) -> str:
-        return render(self.path)
-
-    @property
-    def fingerprint(self) -> str:
-        """Stable identity for baselines: independent of line numbers and message wording."""
+    def __post_init__(self) -> None:
+        text = render(self.path)
+        object.__setattr__(self, "path_text", text)
+        # Stable identity for baselines: independent of line numbers and message wording.
         key = "\x1f".join(
             [
                 self.rule,
@@ -87,10 +86,10 @@ class Finding:
                 self.obj.namespace or "",
                 self.obj.name,
                 self.container or "",
-                render(self.path),
+                text,
             ]
         )
-        return hashlib.sha256(key.encode()).hexdigest()[:16]
+        object.__setattr__(self, "fingerprint", hashlib.sha256(key.encode()).hexdigest()[:16])
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.obj.file, self.line or 0, self.rule, self.message)

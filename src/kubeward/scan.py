@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -94,14 +95,20 @@ class Engine:
         self, paths: Sequence[str], max_file_size: int, progress: Progress | None = None
     ) -> None:
         files = manifests.discover(paths, self.report.errors)
-        for i, name in enumerate(files):
-            if progress is not None:
-                progress(i, len(files), name)
-            loaded = manifests.load_file(name, max_file_size, self.report.errors)
-            if loaded is not None:
-                if loaded.text is not None:
-                    self._stdin_text = loaded.text
-                self.add_file(loaded)
+        try:
+            for i, name in enumerate(files):
+                if progress is not None:
+                    progress(i, len(files), name)
+                loaded = manifests.load_file(name, max_file_size, self.report.errors)
+                if loaded is not None:
+                    if loaded.text is not None:
+                        self._stdin_text = loaded.text
+                    self.add_file(loaded)
+                # The objects kept so far are long-lived and acyclic: take them out of the
+                # cyclic collector's sight, or its full passes grow with the scan (3x slower).
+                gc.freeze()
+        finally:
+            gc.unfreeze()
         if progress is not None:
             progress(len(files), len(files), "")
 
@@ -274,6 +281,8 @@ class Engine:
 
 def _lines_via(locator: manifests.Locator, res: Resource) -> Callable[[Path], int | None]:
     def line_of(path: Path) -> int | None:
+        if path == res.source.prefix:  # the object itself: its line is known
+            return res.source.line
         return locator.line(res.source, path)
 
     return line_of

@@ -169,10 +169,15 @@ def decode(name: str, data: bytes, errors: list[InputError]) -> str | None:
 _DOC_START = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
 
 
-def parse(name: str, text: str, errors: list[InputError]) -> list[Document]:
-    """All documents of a YAML stream (JSON is YAML). A broken document never loses the others."""
+def parse(
+    name: str, text: str, errors: list[InputError], data: bytes | None = None
+) -> list[Document]:
+    """All documents of a YAML stream (JSON is YAML). A broken document never loses the others.
+
+    `data`, when given, is `text` as UTF-8 bytes: libyaml reads bytes much faster than str.
+    """
     try:
-        return _parse_stream(text, 0, 0)
+        return _parse_stream(data if data is not None else text, text, 0, 0)
     except _DocError:
         pass
     # Something in the stream is broken: parse document by document so the rest survives.
@@ -184,7 +189,7 @@ def parse(name: str, text: str, errors: list[InputError]) -> list[Document]:
         chunk = text[start:end]
         offset = text.count("\n", 0, start)
         try:
-            got = _parse_stream(chunk, offset, index)
+            got = _parse_stream(chunk, chunk, offset, index)
         except _DocError as err:
             if name.endswith(".json") and i == 0 and len(starts) == 1:
                 fallback = _json_fallback(text)
@@ -205,14 +210,23 @@ class _DocError(Exception):
         self.message = message
 
 
-# An anchor (`&name`) starts a value; text without one cannot hold aliases worth checking.
-_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]")
+# Text that could hold an anchor (`&name`) and an alias (`*name`); only such text can expand.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s\[\]{},&]", re.M)
+_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s\[\]{},*]", re.M)
 
 
-def _parse_stream(text: str, line_offset: int, first_index: int) -> list[Document]:
-    loader = _Loader(text)
+def _parse_stream(
+    source: str | bytes, probe: str, line_offset: int, first_index: int
+) -> list[Document]:
+    """Documents of `source`; `probe` is the same text as str, for cheap checks and hints."""
+    loader = _Loader(source)
     docs: list[Document] = []
-    has_anchors = _ANCHOR.search(text) is not None
+    has_anchors = (
+        "&" in probe
+        and "*" in probe
+        and _ANCHOR.search(probe) is not None
+        and _ALIAS.search(probe) is not None
+    )
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -224,11 +238,50 @@ def _parse_stream(text: str, line_offset: int, first_index: int) -> list[Documen
             data = loader.construct_document(node)
             docs.append(Document(data, node, index, line_offset))
     except yaml.MarkedYAMLError as err:
-        raise _DocError(*_yaml_error(err, text, line_offset)) from None
+        raise _DocError(*_yaml_error(err, probe, line_offset)) from None
     except yaml.YAMLError as err:  # reader errors (control characters) and the like
         raise _DocError(None, f"YAML error: {err}") from None
     except RecursionError:
         raise _DocError(None, "YAML nesting is too deep") from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def compose(text: str) -> list[Document]:
+    """Documents' nodes only (no data): enough to find lines, cheaper than a full parse.
+
+    Mirrors `parse`'s numbering of documents, including its recovery from broken ones.
+    """
+    try:
+        return _compose_stream(text, 0, 0)
+    except _DocError:
+        pass
+    docs: list[Document] = []
+    starts = [0] + [m.start() for m in _DOC_START.finditer(text) if m.start() > 0]
+    index = 0
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        try:
+            got = _compose_stream(text[start:end], text.count("\n", 0, start), index)
+        except _DocError:
+            index += 1
+            continue
+        docs.extend(got)
+        index += max(len(got), 1)
+    return docs
+
+
+def _compose_stream(text: str, line_offset: int, first_index: int) -> list[Document]:
+    loader = _Loader(text.encode("utf-8"))
+    docs: list[Document] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                docs.append(Document(None, node, first_index + len(docs), line_offset))
+    except (yaml.YAMLError, RecursionError):
+        raise _DocError(None, "") from None
     finally:
         loader.dispose()
     return docs
@@ -304,7 +357,8 @@ def load_file(name: str, max_size: int, errors: list[InputError]) -> LoadedFile 
     text = decode(label, data, errors)
     if text is None:
         return None
-    docs = parse(label, text, errors)
+    utf8 = None if data.startswith((b"\xff\xfe", b"\xfe\xff")) else data
+    docs = parse(label, text, errors, utf8)
     return LoadedFile(label, docs, text if name == STDIN else None)
 
 
@@ -459,5 +513,5 @@ class Locator:
                 text = None
         if text is None:
             return
-        for doc in parse(file, text, []):
+        for doc in compose(text):
             self._docs[doc.index] = DocLocator(doc)

@@ -216,14 +216,17 @@ def build_security_context(
                 Origin.ANNOTATION,
             )
 
-    win = sub("windowsOptions")
-    if win.value is not None:
-        hp = reader.boolean(win.value, "hostProcess", win.path)
-        host_process: Setting[bool] = Setting(
-            hp, win.path + ("hostProcess",), win.origin if hp is not None else Origin.UNSET
-        )
-    else:
-        host_process = Setting(None, win.path + ("hostProcess",), Origin.UNSET)
+    # windowsOptions is merged field by field (the kubelet overrides only the fields the
+    # container sets), unlike seLinuxOptions, seccompProfile and appArmorProfile.
+    host_process: Setting[bool] = Setting(
+        None, cpath + ("windowsOptions", "hostProcess"), Origin.UNSET
+    )
+    for level, sc, base in ((Origin.CONTAINER, csc, cpath), (Origin.POD, psc, ppath)):
+        win = reader.mapping(sc, "windowsOptions", base)
+        hp = reader.boolean(win, "hostProcess", base + ("windowsOptions",))
+        if hp is not None:
+            host_process = Setting(hp, base + ("windowsOptions", "hostProcess"), level)
+            break
 
     return SecurityContext(
         privileged=_setting(reader.boolean, "privileged", csc, cpath, None, ppath),
@@ -245,7 +248,7 @@ def build_security_context(
         apparmor_type=apparmor,
         windows_host_process=host_process,
         path=cpath,
-        defined="securityContext" in raw and raw["securityContext"] is not None,
+        defined=bool(csc),
     )
 
 

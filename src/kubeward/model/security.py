@@ -72,6 +72,19 @@ SAFE_SYSCTLS = frozenset(
     }
 )
 
+
+def normalise_sysctl(name: str) -> str:
+    """The kubelet's reading of a sysctl name: `net/ipv4/x` means `net.ipv4.x`.
+
+    When the first separator is a slash, slashes and dots swap roles (a dot then belongs to a
+    name part, such as an interface name).
+    """
+    dot, slash = name.find("."), name.find("/")
+    if slash == -1 or (dot != -1 and dot < slash):
+        return name
+    return name.translate(str.maketrans("./", "/."))
+
+
 # Volume types the restricted Pod Security Standard allows.
 RESTRICTED_VOLUME_TYPES = frozenset(
     {

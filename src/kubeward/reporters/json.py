@@ -73,4 +73,18 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    """Readable and fast: top-level keys indented, one list item per line (C encoder)."""
+    data = report_dict(report)
+    lines = ["{"]
+    last = len(data) - 1
+    for i, (key, value) in enumerate(data.items()):
+        comma = "," if i < last else ""
+        if isinstance(value, list) and value:
+            lines.append(f"  {json.dumps(key)}: [")
+            lines.append(",\n".join("    " + json.dumps(v, ensure_ascii=False) for v in value))
+            lines.append(f"  ]{comma}")
+        else:
+            body = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            lines.append(f"  {json.dumps(key)}: {body}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

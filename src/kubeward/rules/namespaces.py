@@ -116,7 +116,7 @@ def namespace_without_resource_quota(inv: Inventory) -> Iterator[Violation]:
     quotas = {r.namespace for r in inv.of_kind("ResourceQuota")}
     for ns in _user_namespaces(inv):
         if ns.name not in quotas:
-            yield Violation(f"namespace {ns.name} has no ResourceQuota", ("metadata",), resource=ns)
+            yield Violation(f"namespace {ns.name} has no ResourceQuota", (), resource=ns)
 
 
 @rule("NS005", severity=Severity.LOW)
@@ -139,7 +139,7 @@ def namespace_without_limit_range(inv: Inventory) -> Iterator[Violation]:
     limits = {r.namespace for r in inv.of_kind("LimitRange")}
     for ns in _user_namespaces(inv):
         if ns.name not in limits:
-            yield Violation(f"namespace {ns.name} has no LimitRange", ("metadata",), resource=ns)
+            yield Violation(f"namespace {ns.name} has no LimitRange", (), resource=ns)
 
 
 @rule("NS006", severity=Severity.MEDIUM)

@@ -30,6 +30,7 @@ from kubeward.model.security import (
     covers,
     exposes_parent_of,
     normalise_host_path,
+    normalise_sysctl,
 )
 from kubeward.model.workload import Volume, Workload
 
@@ -99,12 +100,18 @@ def privilege_escalation_allowed(c: Container) -> Iterator[Violation]:
             f"{c.label} does not set allowPrivilegeEscalation: false (the default allows it)",
             s.path,
         )
-    elif c.security.privileged.value is True or any(
+    elif c.security.privileged.value is True:
+        yield c.violation_at(
+            f"{c.label} sets allowPrivilegeEscalation: false and privileged: true, which the "
+            "API server rejects",
+            s.path,
+        )
+    elif any(
         capability_name(cap) in ("SYS_ADMIN", "ALL") for cap, _ in c.security.capabilities_add
     ):
         yield c.violation_at(
-            f"{c.label} sets allowPrivilegeEscalation: false, but it is privileged or has "
-            "CAP_SYS_ADMIN, so it can escalate anyway",
+            f"{c.label} sets allowPrivilegeEscalation: false, but adds CAP_SYS_ADMIN, so it can "
+            "escalate anyway",
             s.path,
         )
 
@@ -533,28 +540,36 @@ def selinux_options_unsafe(c: Container) -> Iterator[Violation]:
 
 @rule("POD116", severity=Severity.HIGH)
 def unmasked_proc_mount(c: Container) -> Iterator[Violation]:
-    """Container mounts `/proc` unmasked (`procMount: Unmasked`).
+    """Container mounts `/proc` unmasked outside a user namespace.
 
     The runtime normally masks and makes read-only parts of `/proc` that expose the host
-    kernel (`/proc/kcore`, `/proc/sys`, ...). `Unmasked` removes those protections.
+    kernel (`/proc/kcore`, `/proc/sys`, ...). `procMount: Unmasked` removes those
+    protections. Pods in their own user namespace (`hostUsers: false`) are exempt: there
+    root in the container is an unprivileged user on the node, and the baseline Pod Security
+    Standard allows it (the restricted one still does not; see `kubeward pss`).
 
     ## Why it matters
-    Unmasked `/proc` lets the container read kernel memory layouts and change kernel settings,
-    unless the pod also runs in its own user namespace (`hostUsers: false`).
+    Unmasked `/proc` in the node's user namespace lets the container read kernel memory
+    layouts and change kernel settings. Kubernetes 1.30 and later reject such a pod; older
+    clusters run it.
 
     ## Fix
-    Remove `procMount` or set it to `Default`.
+    Remove `procMount` or set it to `Default`; for nested container builds, run the pod with
+    `hostUsers: false`.
 
     ## References
     - seed 002 (AKS pod security): limit access to node processes
     - Pod Security Standards baseline: /proc Mount Type
     - Other tools: Trivy KSV027, kube-linter unsafe-proc-mount, Polaris procMount
     """
-    if c.pod.is_windows:
+    if c.pod.is_windows or c.pod.host_users is False:
         return
     s = c.security.proc_mount
     if s.value is not None and s.value != "Default":
-        yield c.violation_at(f"{c.label} sets procMount: {s.value}", s.path)
+        yield c.violation_at(
+            f"{c.label} sets procMount: {s.value} without a user namespace (hostUsers: false)",
+            s.path,
+        )
 
 
 @rule("POD117", severity=Severity.HIGH)
@@ -578,8 +593,15 @@ def unsafe_sysctl(w: Workload) -> Iterator[Violation]:
     - Other tools: Trivy KSV026, kube-linter unsafe-sysctls, Gatekeeper forbidden-sysctls
     """
     for sysctl in w.pod.sysctls:
-        if sysctl.name not in SAFE_SYSCTLS:
+        name = normalise_sysctl(sysctl.name)
+        if name not in SAFE_SYSCTLS:
             yield w.violation(f"pod sets unsafe sysctl {sysctl.name}", sysctl.path)
+        elif name != sysctl.name:
+            yield w.violation(
+                f"pod sets sysctl {sysctl.name} with slashes; the kubelet accepts it as {name}, "
+                "but Pod Security Admission rejects the spelling",
+                sysctl.path,
+            )
 
 
 @rule("POD118", severity=Severity.CRITICAL)
@@ -677,6 +699,8 @@ def privileged_port(c: Container) -> Iterator[Violation]:
       포트에 바인딩할 수 없습니다" (non-root cannot bind below 1024; use a Service)
     - Other tools: kube-linter privileged-ports, Trivy KSV117
     """
+    if c.pod.is_windows:
+        return
     for port in c.ports:
         if port.container_port is not None and 0 < port.container_port < PRIVILEGED_PORT_LIMIT:
             yield c.violation_at(
