@@ -360,8 +360,7 @@ def pss_command(
         report = engine.finish()
     results = []
     for w in engine.workloads:
-        meta = {"labels": dict(w.pod.labels), "annotations": dict(w.pod.annotations)}
-        violations = pss.evaluate(meta, w.pod.spec, level, version)
+        violations = pss.evaluate_workload(w, level, version)
         r = w.resource
         results.append(
             {

@@ -25,7 +25,7 @@ from kubeward.model.container import Container
 from kubeward.model.inventory import Inventory
 from kubeward.model.path import Path
 from kubeward.model.resource import Problem, Resource
-from kubeward.model.workload import Workload, build_workload, template_path
+from kubeward.model.workload import Workload, build_workload, has_template, template_path
 from kubeward.suppressions import IgnoreAnnotation, Suppressor, annotations_of
 
 Progress = Callable[[int, int, str], None]  # (files done, files total, current file)
@@ -136,7 +136,7 @@ class Engine:
         annotations = annotations_of([resource.annotations])
         self._run(self._by_target.get(Resource, ()), resource, resource, annotations, line_of)
         template = template_path(resource)
-        if template is None:
+        if template is None or not has_template(resource, template):
             return
         try:
             workload = build_workload(resource, template)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,7 +21,9 @@ from typing import Any
 
 import yaml
 
-from kubeward.analysis.pss import PssViolation, Version, evaluate
+from kubeward.analysis.pss import PssViolation, Version, evaluate_workload
+from kubeward.loaders.manifests import DEFAULT_MAX_FILE_SIZE, load_file, objects
+from kubeward.model.workload import Workload, build_workload, template_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PSS_CORPUS = Path("corpora") / "pod-security-admission"
@@ -90,10 +92,16 @@ def pss_cases(shared: Path) -> list[PssCase]:
 
 
 @cache
-def _load_pod(file: Path) -> Mapping[str, Any]:
-    with file.open(encoding="utf-8") as handle:
-        document = yaml.load(handle, Loader=_Loader)
-    return document if isinstance(document, Mapping) else {}
+def _load_workload(file: Path) -> Workload:
+    """The fixture read the way `kubeward pss` reads files: loader, then the workload model."""
+    errors: list[Any] = []
+    loaded = load_file(str(file), DEFAULT_MAX_FILE_SIZE, errors)
+    assert loaded is not None and not errors, f"{file}: {errors}"
+    resources = list(objects(loaded, errors))
+    assert len(resources) == 1, f"{file}: expected one object"
+    template = template_path(resources[0])
+    assert template is not None, f"{file}: not a pod"
+    return build_workload(resources[0], template)
 
 
 def _describe(violations: Iterable[PssViolation]) -> str:
@@ -103,14 +111,8 @@ def _describe(violations: Iterable[PssViolation]) -> str:
 
 def run_pss_case(case: PssCase) -> PssOutcome:
     """Evaluate one fixture and compare with its expectation."""
-    pod = _load_pod(case.file)
-    metadata = pod.get("metadata")
-    spec = pod.get("spec")
-    violations = evaluate(
-        metadata if isinstance(metadata, Mapping) else None,
-        spec if isinstance(spec, Mapping) else None,
-        case.level,
-        Version.parse(case.version),
+    violations = evaluate_workload(
+        _load_workload(case.file), case.level, Version.parse(case.version)
     )
     where = f"{case.path} (enforce={case.level}, enforce-version={case.version})"
     if case.expect == "allowed":

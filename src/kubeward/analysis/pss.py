@@ -39,9 +39,12 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-__all__ = ["LATEST", "LEVELS", "PssViolation", "Version", "evaluate"]
+if TYPE_CHECKING:
+    from kubeward.model.workload import Workload
+
+__all__ = ["LATEST", "LEVELS", "PssViolation", "Version", "evaluate", "evaluate_workload"]
 
 LEVELS: tuple[str, ...] = ("privileged", "baseline", "restricted")
 
@@ -1141,3 +1144,13 @@ def evaluate(
         if finding is not None:
             violations.append(_violation(check, finding))
     return violations
+
+
+def evaluate_workload(workload: Workload, level: str, version: Version) -> list[PssViolation]:
+    """Evaluate the pods a workload creates (for a Pod: the pod itself), as PSA would.
+
+    Violation paths stay relative to the pod (`spec.containers[0]...`), not to the workload.
+    """
+    pod = workload.pod
+    meta = {"labels": dict(pod.labels), "annotations": dict(pod.annotations)}
+    return evaluate(meta, pod.spec, level, version)

@@ -184,7 +184,32 @@ CLUSTER_SCOPED = frozenset(
         "AdminNetworkPolicy",
         "BaselineAdminNetworkPolicy",
         "GatewayClass",
+        "VolumeSnapshotClass",
+        "VolumeSnapshotContent",
+        "VolumeAttributesClass",
+        "ClusterSecretStore",
+        "ConstraintTemplate",
+        "FlowSchema",
+        "PriorityLevelConfiguration",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+        "IPAddress",
+        "ServiceCIDR",
+        "ClusterTrustBundle",
+        "DeviceClass",
+        "SecurityContextConstraints",
+        "ComponentStatus",
+        "TokenReview",
+        "SubjectAccessReview",
+        "SelfSubjectAccessReview",
+        "SelfSubjectRulesReview",
     }
+)
+
+
+# Custom kinds named Cluster* that are nevertheless namespaced (Cluster API).
+NAMESPACED_CLUSTER_KINDS = frozenset(
+    {"ClusterClass", "ClusterResourceSet", "ClusterResourceSetBinding"}
 )
 
 
@@ -210,7 +235,15 @@ class Resource:
 
     @property
     def namespaced(self) -> bool:
-        return self.kind not in CLUSTER_SCOPED
+        """Namespaced unless a known cluster-scoped kind; `Cluster*` custom kinds (ClusterPolicy,
+        ClusterIssuer, ClusterSecretStore, ...) are cluster-scoped by universal convention, and
+        Gatekeeper constraints (group constraints.gatekeeper.sh) are too."""
+        if self.kind in CLUSTER_SCOPED or self.group == "constraints.gatekeeper.sh":
+            return False
+        kind = self.kind
+        if kind.startswith("Cluster") and kind[7:8].isupper():
+            return kind in NAMESPACED_CLUSTER_KINDS
+        return True
 
     @property
     def ref(self) -> ObjectRef:

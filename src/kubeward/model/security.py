@@ -106,14 +106,12 @@ SELINUX_TYPES = frozenset(
 )
 
 # Container runtime sockets: whoever can talk to one controls every container on the node.
+# (/var/run is a symlink to /run on every current distribution; `node_path` folds the two.)
 RUNTIME_SOCKETS = (
-    "/var/run/docker.sock",
+    "/run/containerd/containerd.sock",  # AKS nodes
     "/run/docker.sock",
-    "/var/run/containerd/containerd.sock",
-    "/run/containerd/containerd.sock",
-    "/var/run/crio/crio.sock",
     "/run/crio/crio.sock",
-    "/var/run/cri-dockerd.sock",
+    "/run/cri-dockerd.sock",
     "/run/k3s/containerd/containerd.sock",
 )
 
@@ -163,7 +161,10 @@ HARMLESS_HOST_FILES = frozenset(
 
 
 def normalise_host_path(path: str) -> str:
+    """Absolute, without empty or `.` parts, and with /var/run folded into /run."""
     out = "/" + "/".join(p for p in path.split("/") if p and p != ".")
+    if out == "/var/run" or out.startswith("/var/run/"):
+        out = out[len("/var") :]
     return out
 
 

@@ -45,6 +45,17 @@ def template_path(resource: Resource) -> Path | None:
     return POD_TEMPLATES.get((resource.group, resource.kind))
 
 
+def has_template(resource: Resource, template: Path) -> bool:
+    """Whether the object really embeds its pod template (an Argo Rollout may instead point at
+    a Deployment with `spec.workloadRef`, and then carries no pod of its own)."""
+    node: Any = resource.raw
+    for key in template:
+        if not isinstance(node, Mapping) or key not in node:
+            return False
+        node = node[key]
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class Volume:
     name: str

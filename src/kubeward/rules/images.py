@@ -167,8 +167,8 @@ def image_registry_not_allowed(c: Container, options: Mapping[str, Any]) -> Iter
     ref = _image(c)
     if ref is not None and not registry_allowed(ref, [str(a) for a in allowed]):
         yield c.violation(
-            f"{c.label} image {ref.text} comes from {ref.registry}, which is not "
-            "an allowed registry",
+            f"{c.label} image {ref.text} ({ref.registry}) is not from an allowed registry "
+            "or repository",
             "image",
         )
 

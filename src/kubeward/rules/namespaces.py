@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from kubeward.analysis import pss
@@ -174,10 +175,28 @@ def namespace_psa_not_enforced(r: Resource) -> Iterator[Violation]:
         yield r.violation(f"namespace {r.name} enforces the privileged level (no restriction)", at)
     elif level not in pss.LEVELS:
         yield r.violation(
-            f"namespace {r.name} has an unknown Pod Security level {level!r} "
-            "(Kubernetes treats it as restricted, but it is likely a typo)",
+            f"namespace {r.name} has an invalid Pod Security level {level!r}; the API server "
+            "refuses the Namespace (levels: privileged, baseline, restricted)",
             at,
         )
+    version = r.labels.get(PSA_ENFORCE_VERSION)
+    if version is not None and psa_version(version) is None:
+        yield r.violation(
+            f"namespace {r.name} has an invalid {PSA_ENFORCE_VERSION} {version!r}; the API "
+            "server refuses the Namespace (use latest or v1.N)",
+            ("metadata", "labels", PSA_ENFORCE_VERSION),
+        )
+
+
+_VERSION_LABEL = re.compile(r"v1\.(0|[1-9][0-9]*)")
+
+
+def psa_version(text: str) -> pss.Version | None:
+    """A version label as Pod Security Admission reads it: `latest` or `v1.N`, nothing else."""
+    if text == "latest":
+        return pss.LATEST
+    m = _VERSION_LABEL.fullmatch(text)
+    return pss.Version(1, int(m.group(1))) if m else None
 
 
 @rule("NS007", severity=Severity.HIGH)
@@ -201,32 +220,34 @@ def workload_rejected_by_namespace_psa(inv: Inventory) -> Iterator[Violation]:
     - Kubernetes docs: Pod Security Admission
     - seed 002 (AKS pod security): security contexts agreed with the cluster operator
     """
-    levels: dict[str, tuple[str, pss.Version]] = {}
+    levels: dict[str, tuple[str, pss.Version, str]] = {}
     for ns in inv.of_kind("Namespace"):
         level = ns.labels.get(PSA_ENFORCE)
         if level is None or level == "privileged":
             continue
         if level not in pss.LEVELS:
-            level = "restricted"  # an unknown level is enforced as restricted
-        try:
-            version = pss.Version.parse(ns.labels.get(PSA_ENFORCE_VERSION, "latest"))
-        except ValueError:
-            version = pss.LATEST
-        levels[ns.name] = (level, version)
+            level = "restricted"  # an invalid level is evaluated as restricted
+        label = ns.labels.get(PSA_ENFORCE_VERSION, "latest")
+        version = psa_version(label)
+        if version is None or label == "latest":  # an invalid version is evaluated as latest
+            version, shown = pss.LATEST, f"latest, evaluated as {pss.LATEST}"
+        else:
+            shown = label
+        levels[ns.name] = (level, version, shown)
     if not levels:
         return
     for w in inv.workloads:
         ns_name = w.resource.namespace
         if ns_name is None or ns_name not in levels:
             continue
-        level, version = levels[ns_name]
-        meta = {"labels": dict(w.pod.labels), "annotations": dict(w.pod.annotations)}
-        violations = pss.evaluate(meta, w.pod.spec, level, version)
+        level, version, shown = levels[ns_name]
+        violations = pss.evaluate_workload(w, level, version)
         if violations:
             checks = ", ".join(dict.fromkeys(v.check for v in violations))
+            what = "pods of " if w.pod.meta_path != ("metadata",) else ""
             yield Violation(
-                f"pods of {w.resource.kind} {w.name} would be rejected in namespace {ns_name} "
-                f"(enforce: {level} {version}): {checks}",
+                f"{what}{w.resource.kind} {w.name} would be rejected in namespace {ns_name} "
+                f"(enforce: {level}, version {shown}): {checks}",
                 w.pod.spec_path,
                 resource=w.resource,
             )

@@ -14,6 +14,7 @@ from typing import Any
 from kubeward.catalogue import rule
 from kubeward.findings import Severity, Violation
 from kubeward.model.container import Container, ContainerKind, Origin
+from kubeward.model.image import parse_image
 from kubeward.model.path import Path
 from kubeward.model.security import (
     BASELINE_CAPABILITIES,
@@ -864,7 +865,7 @@ def sensitive_host_path(w: Workload) -> Iterator[Violation]:
     """
     for v, path in _host_paths(w):
         norm = normalise_host_path(path)
-        if norm in HARMLESS_HOST_FILES:
+        if any(exposes_parent_of(h, norm) for h in HARMLESS_HOST_FILES):
             continue
         if any(covers(norm, s) for s in SENSITIVE_HOST_PATHS):
             yield w.violation(
@@ -1057,10 +1058,11 @@ def node_credentials_mount(w: Workload) -> Iterator[Violation]:
 
 @rule("POD301", severity=Severity.INFO)
 def missing_app_labels(w: Workload) -> Iterator[Violation]:
-    """Workload has no `app.kubernetes.io/name` or `app` label.
+    """Workload's pods have no `app.kubernetes.io/name` or `app` label.
 
     Labels identify what a workload is, which team owns it, and which NetworkPolicies and
-    Services select it.
+    Services select it. Only the pod's labels count (the pod template's, for controllers):
+    those are what selectors see.
 
     ## Why it matters
     Unlabelled pods are hard to select precisely in NetworkPolicies and hard to attribute
@@ -1075,9 +1077,9 @@ def missing_app_labels(w: Workload) -> Iterator[Violation]:
     - Other tools: kube-score label-values, kube-linter required-label-owner, Gatekeeper
       requiredlabels
     """
-    labels = {**w.resource.labels, **w.pod.labels}
+    labels = w.pod.labels  # what Services and NetworkPolicies select
     if "app.kubernetes.io/name" not in labels and "app" not in labels:
-        yield w.violation("workload has no app.kubernetes.io/name or app label", w.pod.meta_path)
+        yield w.violation("pods have no app.kubernetes.io/name or app label", w.pod.meta_path)
 
 
 @rule("POD302", severity=Severity.HIGH)
@@ -1096,10 +1098,8 @@ def helm_tiller(c: Container) -> Iterator[Violation]:
     ## References
     - Other tools: Checkov CKV_K8S_34, Trivy KSV102, Kyverno disallow-helm-tiller
     """
-    image = c.image or ""
-    repo = image.split("@", 1)[0].rsplit(":", 1)[0] if "/" in image or ":" in image else image
-    if repo.rsplit("/", 1)[-1] == "tiller":
-        yield c.violation(f"{c.label} runs Helm Tiller ({image})", "image")
+    if c.image and parse_image(c.image).repository.rsplit("/", 1)[-1] == "tiller":
+        yield c.violation(f"{c.label} runs Helm Tiller ({c.image})", "image")
 
 
 _SUDO = re.compile(r"(^|[\s;&|/])sudo(\s|$)")
@@ -1150,7 +1150,9 @@ def duplicate_env_var(c: Container) -> Iterator[Violation]:
     for env in c.env:
         if env.name in seen:
             yield c.violation_at(
-                f"{c.label} defines environment variable {env.name} twice", env.path
+                f"{c.label} defines environment variable {env.name} again; the earlier "
+                "definition is ignored",
+                env.path,
             )
         seen.add(env.name)
 
