@@ -78,9 +78,10 @@ def checkov_seconds(corpus: Path) -> float | None:
         return None
     t = time.perf_counter()
     subprocess.run(
-        [exe, "-d", str(corpus), "--framework", "kubernetes", "--quiet", "--compact",
-         "-o", "json"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        [exe, "-d", str(corpus), "--framework", "kubernetes", "--quiet", "--compact", "-o", "json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
     )
     return time.perf_counter() - t
 
@@ -105,7 +106,7 @@ def main() -> int:
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
-                   f"{platform.python_version()}",
+        f"{platform.python_version()}",
         "corpus": str(args.corpus.name),
         "files": int(parse["files"]),
         "megabytes": round(parse["bytes"] / 1e6, 1),

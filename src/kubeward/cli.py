@@ -13,6 +13,7 @@ from typing import IO, Any
 import click
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kubeward import __version__, ruledocs
@@ -93,46 +94,32 @@ def _progress(enabled: bool) -> Iterator[ProgressFn | None]:
 def _print_errors(errors: Sequence[InputError]) -> None:
     err = _stderr()
     for e in errors:
-        err.print(f"kubeward: {e.one_line()}", markup=False, style="yellow" if e.warning else "red")
+        line = text_report.printable(e.one_line())
+        err.print(f"kubeward: {line}", markup=False, style="yellow" if e.warning else "red")
 
 
-def _load_config(path: str | None, no_config: bool, catalogue: Catalogue) -> Config:
+def _config_start(paths: Sequence[str]) -> str | None:
+    """Where config discovery starts: the first scanned path's directory (cwd for stdin)."""
+    first = next((p for p in paths if p != "-"), None)
+    if first is None:
+        return None
+    return first if os.path.isdir(first) else os.path.dirname(os.path.abspath(first))
+
+
+def _load_config(
+    path: str | None, no_config: bool, catalogue: Catalogue, paths: Sequence[str] = ()
+) -> Config:
     if no_config:
         return Config()
-    found = path or find_config()
+    found = path or find_config(_config_start(paths)) or find_config()
     if found is None:
         return Config()
     try:
-        config = load_config(found)
+        # With the catalogue, unknown rules and options are errors naming the file and line.
+        return load_config(found, catalogue)
     except ConfigError as err:
         _fail(str(err))
         raise AssertionError from None  # unreachable: _fail exits
-    problems = validate_config(config, catalogue)
-    if problems:
-        _fail(f"{found}: {problems[0]}")
-    return config
-
-
-def validate_config(config: Config, catalogue: Catalogue) -> list[str]:
-    """Selectors and options that name nothing in the catalogue."""
-    out = []
-    for sel in [*(config.select or ()), *config.ignore, *config.severity]:
-        if not catalogue.is_known_selector(sel):
-            out.append(f"unknown rule or prefix {sel!r}")
-    for ex in config.exemptions:
-        for sel in ex.rules:
-            if not catalogue.is_known_selector(sel):
-                out.append(f"exemption names unknown rule or prefix {sel!r}")
-    for code, opts in config.options.items():
-        rule = catalogue.get(code)
-        if rule is None:
-            out.append(f"options for unknown rule {code!r}")
-            continue
-        for key in opts:
-            if key not in rule.options:
-                known = ", ".join(rule.options) or "none"
-                out.append(f"unknown option {key!r} for {code} (known: {known})")
-    return out
 
 
 @click.group(context_settings=CONTEXT)
@@ -230,7 +217,7 @@ def scan(
     Multi-document YAML, JSON and List objects are understood.
     """
     catalogue = default_catalogue()
-    config = _load_config(config_path, no_config, catalogue)
+    config = _load_config(config_path, no_config, catalogue, paths)
     sel, ign = _codes(select), _codes(ignore)
     for s in (*sel, *ign):
         if not catalogue.is_known_selector(s):
@@ -265,7 +252,7 @@ def scan(
         _stderr().print(
             f"kubeward: wrote {n} finding(s) to baseline {write_baseline}", markup=False
         )
-    threshold = fail_on or (config.fail_on.label if config.fail_on else "low")
+    threshold = fail_on or config.fail_on or "low"
     sys.exit(report.exit_code(None if threshold == "none" else Severity.parse(threshold)))
 
 
@@ -388,13 +375,17 @@ def pss_command(
 
 def _pss_text(results: list[dict[str, Any]], level: str, version: pss.Version) -> None:
     out = Console(highlight=False, soft_wrap=True)
+
+    def safe(value: object) -> str:  # text from the input: neither markup nor control codes
+        return escape(text_report.printable(str(value)))
+
     for r in results:
         ns = f"{r['namespace']}/" if r["namespace"] else ""
         where = f"{r['file']}:{r['line']}" if r["line"] else r["file"]
         verdict = "[green]allowed[/]" if r["allowed"] else "[bold red]denied [/]"
-        out.print(f"{verdict}  {r['kind']} {ns}{r['name']}  [dim]{where}[/]")
+        out.print(f"{verdict}  {safe(r['kind'])} {safe(ns + r['name'])}  [dim]{safe(where)}[/]")
         for v in r["violations"]:
-            out.print(f"         [bold]{v['check']}[/]: {v['reason']}", markup=True)
+            out.print(f"         [bold]{safe(v['check'])}[/]: {safe(v['reason'])}", markup=True)
     denied = sum(1 for r in results if not r["allowed"])
     out.print(f"\n{len(results) - denied} allowed, {denied} denied at {level} {version}")
 

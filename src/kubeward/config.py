@@ -24,10 +24,13 @@ import fnmatch
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubeward.findings import Severity
 from kubeward.loaders.manifests import DocLocator, parse
+
+if TYPE_CHECKING:
+    from kubeward.catalogue import Catalogue
 
 CONFIG_NAMES = (".kubeward.yaml", ".kubeward.yml")
 TOP_KEYS = {"select", "ignore", "severity", "fail-on", "exemptions", "options"}
@@ -67,7 +70,7 @@ class Config:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=dict)
-    fail_on: Severity | None = None
+    fail_on: str | None = None  # a severity label, or "none" (never fail on findings)
     exemptions: tuple[Exemption, ...] = ()
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -85,7 +88,11 @@ def find_config(start: str | None = None) -> str | None:
         here = parent
 
 
-def load_config(path: str) -> Config:
+def load_config(path: str, catalogue: Catalogue | None = None) -> Config:
+    """Read and check a config file. With a catalogue, rule codes, prefixes, slugs and option
+    names are checked too (each error names the line), and `severity` and `options` keys are
+    normalised to rule codes.
+    """
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -119,22 +126,44 @@ def load_config(path: str) -> Config:
             return tuple(value)
         raise fail(at, "expected a string or a list of strings")
 
+    def selectors(value: Any, at: tuple[str | int, ...]) -> tuple[str, ...]:
+        """`strings`, each checked against the catalogue (when there is one)."""
+        out = strings(value, at)
+        if catalogue is not None:
+            for i, sel in enumerate(out):
+                if not catalogue.is_known_selector(sel):
+                    where = at if isinstance(value, str) else at + (i,)
+                    raise fail(where, f"unknown rule or prefix {sel!r} (see `kubeward rules list`)")
+        return out
+
+    def rule_code(code: Any, at: tuple[str | int, ...], what: str) -> str:
+        """The code of the one rule `code` names (a code or slug), checked when possible."""
+        if catalogue is None:
+            return str(code).upper()
+        rule = catalogue.get(str(code))
+        if rule is None:
+            raise fail(at, f"{what} for unknown rule {code!r} (a rule code or slug)")
+        return rule.code
+
     severity: dict[str, Severity] = {}
     sev = data.get("severity") or {}
     if not isinstance(sev, Mapping):
         raise fail(("severity",), "expected a mapping of rule code to severity")
     for code, level in sev.items():
+        key = rule_code(code, ("severity", code), "severity")
         try:
-            severity[str(code).upper()] = Severity.parse(str(level))
+            severity[key] = Severity.parse(str(level))
         except ValueError as err:
             raise fail(("severity", code), str(err)) from None
 
     fail_on = None
     if data.get("fail-on") is not None:
-        try:
-            fail_on = Severity.parse(str(data["fail-on"]))
-        except ValueError as err:
-            raise fail(("fail-on",), str(err)) from None
+        fail_on = str(data["fail-on"]).strip().lower()
+        if fail_on != "none":
+            try:
+                Severity.parse(fail_on)
+            except ValueError as err:
+                raise fail(("fail-on",), f"{err} or none") from None
 
     exemptions: list[Exemption] = []
     raw_ex = data.get("exemptions") or []
@@ -149,7 +178,7 @@ def load_config(path: str) -> Config:
                 raise fail(
                     at + (key,), f"unknown key {key!r} (known: {', '.join(sorted(EXEMPTION_KEYS))})"
                 )
-        rules = strings(ex.get("rules"), at + ("rules",))
+        rules = selectors(ex.get("rules"), at + ("rules",))
         if not rules:
             raise fail(at, "an exemption needs `rules` (codes or prefixes, or ALL)")
         reason = ex.get("reason")
@@ -173,13 +202,22 @@ def load_config(path: str) -> Config:
     for code, opts in raw_opts.items():
         if not isinstance(opts, Mapping):
             raise fail(("options", code), "expected a mapping of option names to values")
-        options[str(code).upper()] = dict(opts)
+        key = rule_code(code, ("options", code), "options")
+        rule = catalogue.get(key) if catalogue is not None else None
+        unknown = [name for name in opts if rule is not None and name not in rule.options]
+        if rule is not None and unknown:
+            known = ", ".join(rule.options) or "none"
+            raise fail(
+                ("options", code, unknown[0]),
+                f"unknown option {unknown[0]!r} for {key} (known: {known})",
+            )
+        options[key] = dict(opts)
 
     select = data.get("select")
     return Config(
         path=path,
-        select=strings(select, ("select",)) if select is not None else None,
-        ignore=strings(data.get("ignore"), ("ignore",)),
+        select=selectors(select, ("select",)) if select is not None else None,
+        ignore=selectors(data.get("ignore"), ("ignore",)),
         severity=severity,
         fail_on=fail_on,
         exemptions=tuple(exemptions),

@@ -78,6 +78,7 @@ class Engine:
             self.report.tallies[r.code] = RuleTally()
         self._suppressor = Suppressor(catalogue, self.config, baseline)
         self._resources: list[Resource] = []
+        self._annotations: dict[int, list[IgnoreAnnotation]] = {}
         self._workloads: list[Workload] = []
         self._options = {
             r.code: {**r.options, **self.config.options.get(r.code, {})} for r in rules
@@ -133,13 +134,29 @@ class Engine:
         stats.kinds[resource.kind] = stats.kinds.get(resource.kind, 0) + 1
         self._problems(resource, resource.problems, line_of)
         self._resources.append(resource)
-        annotations = annotations_of([resource.annotations])
+        workload = self._workload(resource)
+        if workload is not None:
+            self._problems(resource, workload.problems, line_of)
+            self._workloads.append(workload)
+        # Suppressions may sit on the object or on its pod template; both apply to everything
+        # reported about the object, including by scene-level rules later.
+        annotations = self._ignore_annotations(resource, workload, line_of)
+        if annotations:
+            self._annotations[id(resource)] = annotations
         self._run(self._by_target.get(Resource, ()), resource, resource, annotations, line_of)
+        if workload is None:
+            return
+        self._run(self._by_target.get(Workload, ()), workload, resource, annotations, line_of)
+        container_rules = self._by_target.get(Container, ())
+        for container in workload.containers:
+            self._run(container_rules, container, resource, annotations, line_of)
+
+    def _workload(self, resource: Resource) -> Workload | None:
         template = template_path(resource)
         if template is None or not has_template(resource, template):
-            return
+            return None
         try:
-            workload = build_workload(resource, template)
+            return build_workload(resource, template)
         except Exception as err:  # a model bug must not end the scan
             self.report.errors.append(
                 InputError(
@@ -150,15 +167,35 @@ class Engine:
                     obj=resource.display,
                 )
             )
-            return
-        self._problems(resource, workload.problems, line_of)
-        self._workloads.append(workload)
-        if workload.pod.annotations is not resource.annotations:
-            annotations = annotations + annotations_of([workload.pod.annotations])
-        self._run(self._by_target.get(Workload, ()), workload, resource, annotations, line_of)
-        container_rules = self._by_target.get(Container, ())
-        for container in workload.containers:
-            self._run(container_rules, container, resource, annotations, line_of)
+            return None
+
+    def _ignore_annotations(
+        self,
+        resource: Resource,
+        workload: Workload | None,
+        line_of: Callable[[Path], int | None],
+    ) -> list[IgnoreAnnotation]:
+        places: list[tuple[Mapping[str, str], Path]] = [(resource.annotations, ("metadata",))]
+        if workload is not None and workload.pod.annotations is not resource.annotations:
+            places.append((workload.pod.annotations, workload.pod.meta_path))
+        out: list[IgnoreAnnotation] = []
+        for mapping, meta in places:
+            for ann in annotations_of([mapping]):
+                out.append(ann)
+                unknown = [s for s in ann.selectors if not self.catalogue.is_known_selector(s)]
+                if unknown:
+                    at = resource.source.prefix + meta + ("annotations", ann.key)
+                    self.report.errors.append(
+                        InputError(
+                            resource.source.file,
+                            line_of(at),
+                            f"{ann.key} names no rule: {', '.join(unknown)} "
+                            "(see `kubeward rules list`)",
+                            obj=resource.display,
+                            warning=True,
+                        )
+                    )
+        return out
 
     def _problems(
         self,
@@ -175,6 +212,9 @@ class Engine:
                     obj=resource.display,
                 )
             )
+
+    def _annotations_of(self, resource: Resource) -> list[IgnoreAnnotation]:
+        return self._annotations.get(id(resource), [])
 
     # ------------------------------------------------------------------ rules
 
@@ -197,7 +237,7 @@ class Engine:
                 finding = self._finding(rule, v, target, line_of)
                 if self._record(
                     finding,
-                    annotations if target is resource else annotations_of([target.annotations]),
+                    annotations if target is resource else self._annotations_of(target),
                 ):
                     any_open = True
             self.report.tallies[rule.code].add(Outcome.FAIL if any_open else Outcome.SKIP)
@@ -264,8 +304,7 @@ class Engine:
                     res = v.resource
                     line_of = _lines_via(locator, res)
                     finding = self._finding(rule, v, res, line_of)
-                    anns = annotations_of([res.annotations])
-                    if self._record(finding, anns):
+                    if self._record(finding, self._annotations_of(res)):
                         flagged.add(id(res))
                 # A scene rule has one result per object it flags; a clean scene is one pass.
                 tally = self.report.tallies[rule.code]

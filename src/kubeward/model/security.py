@@ -156,6 +156,7 @@ HARMLESS_HOST_FILES = frozenset(
         "/etc/ca-certificates",
         "/etc/machine-id",
         "/etc/os-release",
+        "/run/xtables.lock",  # the iptables lock file network agents share with the node
     }
 )
 

@@ -6,11 +6,20 @@ are one passing test case per rule; input errors form their own suite of errorin
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from kubeward.findings import Finding
 from kubeward.scan import Report
+
+# Characters XML 1.0 cannot carry at all (not even as references): control characters, lone
+# surrogates, U+FFFE/U+FFFF. Input text carrying them is written as escapes instead.
+_NOT_XML = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
 def _case_name(f: Finding) -> str:
@@ -94,5 +103,10 @@ def render(report: Report) -> str:
     root.set("failures", str(failures))
     root.set("errors", str(len(report.failed_inputs)))
     root.set("skipped", str(skips))
+    for el in root.iter():
+        if el.text:
+            el.text = _xml_text(el.text)
+        for key, value in list(el.attrib.items()):
+            el.set(key, _xml_text(value))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

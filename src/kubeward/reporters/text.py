@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from itertools import groupby
 
@@ -19,17 +20,28 @@ STYLE = {
     Severity.INFO: "dim",
 }
 
+# Characters a terminal acts on (escape sequences, carriage returns, bidi overrides): input text
+# carrying them could rewrite or hide report lines, so they are shown as escapes instead.
+_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """Text from the input made safe for a terminal: control characters become escapes."""
+    return _UNSAFE.sub(
+        lambda m: m.group().encode("unicode_escape", "backslashreplace").decode(), text
+    )
+
 
 def _finding_lines(f: Finding, suppressed_why: str | None = None) -> list[Text]:
     line = Text("  ")
     line.append(f"{f.line or '-':>5}  ", style="dim")
     line.append(f"{f.severity.label.upper():<8}", style=STYLE[f.severity])
     line.append(f" {f.rule:<7} ", style="bold")
-    line.append(f.message)
+    line.append(printable(f.message))
     detail = Text(" " * 26)
-    detail.append(f.path_text, style="dim")
+    detail.append(printable(f.path_text), style="dim")
     if suppressed_why is not None:
-        detail.append(f"  suppressed: {suppressed_why}", style="dim italic")
+        detail.append(f"  suppressed: {printable(suppressed_why)}", style="dim italic")
     return [line, detail]
 
 
@@ -47,10 +59,10 @@ def render(report: Report, console: Console, *, show_suppressed: bool = False) -
         entries = sorted(group, key=lambda it: it[0].sort_key())
         obj = entries[0][0].obj
         head = Text()
-        head.append(f"{file}", style="bold")
+        head.append(printable(file), style="bold")
         if obj.line:
             head.append(f":{obj.line}", style="bold")
-        head.append(f"  {obj.display}", style="bold magenta")
+        head.append(f"  {printable(obj.display)}", style="bold magenta")
         console.print(head)
         for f, why in entries:
             for t in _finding_lines(f, why):
