@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 DEFAULT_REGISTRY = "docker.io"
+
+
+# Algorithms container runtimes can verify, and their digest lengths in hex (OCI image spec;
+# the Go digest library that kubelets and runtimes use also has sha384). Others do not parse.
+_DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128, "blake3": 64}
+_HEX = re.compile(r"[0-9a-f]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +30,19 @@ class ImageRef:
         return f"{self.registry}/{self.repository}"
 
     @property
-    def mutable(self) -> bool:
-        """Not pinned by digest: the tag can move to another image."""
-        return self.digest is None
+    def digest_valid(self) -> bool:
+        """A digest the OCI image spec accepts (lower-case hex of the algorithm's length); the
+        kubelet refuses other references with InvalidImageName."""
+        if self.digest is None:
+            return False
+        algorithm, _, encoded = self.digest.partition(":")
+        length = _DIGEST_LENGTHS.get(algorithm)
+        return length is not None and _HEX.fullmatch(encoded) is not None and len(encoded) == length
+
+    @property
+    def pinned(self) -> bool:
+        """Pinned by a valid digest: no tag can move it to another image."""
+        return self.digest_valid
 
     @property
     def effective_tag(self) -> str:

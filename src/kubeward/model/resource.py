@@ -207,6 +207,9 @@ CLUSTER_SCOPED = frozenset(
 )
 
 
+# Objects Kubernetes creates in every namespace: kind -> name.
+_PER_NAMESPACE = {"ServiceAccount": "default", "ConfigMap": "kube-root-ca.crt"}
+
 # Custom kinds named Cluster* that are nevertheless namespaced (Cluster API).
 NAMESPACED_CLUSTER_KINDS = frozenset(
     {"ClusterClass", "ClusterResourceSet", "ClusterResourceSetBinding"}
@@ -244,6 +247,19 @@ class Resource:
         if kind.startswith("Cluster") and kind[7:8].isupper():
             return kind in NAMESPACED_CLUSTER_KINDS
         return True
+
+    @property
+    def builtin(self) -> bool:
+        """An object the API server itself creates in every cluster or namespace: the
+        `default/kubernetes` Service and its Endpoints/EndpointSlice, each namespace's
+        `default` ServiceAccount and `kube-root-ca.crt` ConfigMap (as `kubectl get -o yaml`
+        exports them)."""
+        if self.namespace not in (None, "default") and self.kind not in _PER_NAMESPACE:
+            return False
+        if self.kind in ("Service", "Endpoints", "EndpointSlice"):
+            # The API server owns these names in `default`: nobody else can create them.
+            return self.name == "kubernetes"
+        return _PER_NAMESPACE.get(self.kind) == self.name
 
     @property
     def ref(self) -> ObjectRef:

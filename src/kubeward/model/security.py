@@ -113,6 +113,7 @@ RUNTIME_SOCKETS = (
     "/run/crio/crio.sock",
     "/run/cri-dockerd.sock",
     "/run/k3s/containerd/containerd.sock",
+    "/run/docker/containerd/containerd.sock",  # containerd started by dockerd
 )
 
 # Node files that hold cloud or cluster credentials on AKS nodes.

@@ -30,6 +30,7 @@ POD_TEMPLATES: dict[tuple[str, str], Path] = {
     # Common CRDs that embed a full pod template.
     ("argoproj.io", "Rollout"): _TEMPLATE,
     ("apps.openshift.io", "DeploymentConfig"): _TEMPLATE,
+    ("", "DeploymentConfig"): _TEMPLATE,  # OpenShift's legacy form, apiVersion: v1
     ("apps.kruise.io", "CloneSet"): _TEMPLATE,
     ("apps.kruise.io", "StatefulSet"): _TEMPLATE,
     ("apps.kruise.io", "DaemonSet"): _TEMPLATE,

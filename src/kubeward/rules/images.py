@@ -45,7 +45,7 @@ def image_tag_mutable(c: Container) -> Iterator[Violation]:
       Kubescape C-0075, kube-linter latest-tag, Polaris tagNotSpecified
     """
     ref = _image(c)
-    if ref is None or ref.digest is not None:
+    if ref is None or ref.pinned:
         return
     if ref.tag is None:
         yield c.violation(f"{c.label} image {ref.text} has no tag (pulls latest)", "image")
@@ -58,7 +58,8 @@ def image_not_pinned_by_digest(c: Container) -> Iterator[Violation]:
     """Image is not pinned by digest.
 
     Tags are mutable: the registry can serve different content for the same tag tomorrow.
-    Only a digest (`@sha256:...`) names exactly one image.
+    Only a digest (`@sha256:...`) names exactly one image. A malformed digest (wrong length,
+    upper-case hex) does not count: the kubelet refuses such a reference.
 
     ## Why it matters
     Pinning by digest makes the running code reproducible and auditable, and makes a
@@ -74,8 +75,16 @@ def image_not_pinned_by_digest(c: Container) -> Iterator[Violation]:
       Gatekeeper imagedigests
     """
     ref = _image(c)
-    if ref is not None and ref.digest is None:
+    if ref is None or ref.pinned:
+        return
+    if ref.digest is None:
         yield c.violation(f"{c.label} image {ref.text} is not pinned by digest", "image")
+    else:
+        yield c.violation(
+            f"{c.label} image {ref.text} has a malformed digest (expected sha256: and 64 "
+            "lower-case hex digits); the kubelet refuses it",
+            "image",
+        )
 
 
 @rule("IMG003", severity=Severity.LOW)
@@ -100,7 +109,7 @@ def image_pull_policy_not_always(c: Container) -> Iterator[Violation]:
       C-0075, Polaris pullPolicyNotAlways
     """
     ref = _image(c)
-    if ref is None or ref.digest is not None:
+    if ref is None or ref.pinned:
         return
     policy = c.image_pull_policy
     if policy is None:

@@ -23,6 +23,8 @@ def default_namespace(r: Resource) -> Iterator[Violation]:
 
     Namespaces are the unit of RBAC, NetworkPolicy, quotas and Pod Security Admission. The
     `default` namespace usually has none of these, and everyone tends to have rights there.
+    Objects the API server creates itself (the `kubernetes` Service, its Endpoints and
+    EndpointSlice, the `default` ServiceAccount, the `kube-root-ca.crt` ConfigMap) are exempt.
 
     ## Why it matters
     Workloads in `default` share one loosely governed boundary with whatever else lands there,
@@ -37,7 +39,7 @@ def default_namespace(r: Resource) -> Iterator[Violation]:
     - CIS AKS 1.8: 4.6.3 the default namespace should not be used
     - Other tools: Checkov CKV_K8S_21, Trivy KSV110, Kubescape C-0061, kube-linter use-namespace
     """
-    if r.namespaced and r.namespace == "default":
+    if r.namespaced and r.namespace == "default" and not r.builtin:
         yield r.violation(
             f"{r.kind} {r.name} is in the default namespace", ("metadata", "namespace")
         )
@@ -61,7 +63,7 @@ def namespace_not_set(r: Resource) -> Iterator[Violation]:
     - CIS AKS 1.8: 4.6.3
     - Other tools: Checkov CKV_K8S_21
     """
-    if r.namespaced and r.namespace is None:
+    if r.namespaced and r.namespace is None and not r.builtin:
         yield r.violation(f"{r.kind} {r.name} has no metadata.namespace", "metadata")
 
 

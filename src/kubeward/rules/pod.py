@@ -13,7 +13,7 @@ from typing import Any
 
 from kubeward.catalogue import rule
 from kubeward.findings import Severity, Violation
-from kubeward.model.container import Container, ContainerKind, Origin
+from kubeward.model.container import Container, Origin
 from kubeward.model.image import parse_image
 from kubeward.model.path import Path
 from kubeward.model.security import (
@@ -199,7 +199,8 @@ def low_user_or_group_id(c: Container) -> Iterator[Violation]:
     """Container runs with a user or group ID below 10000.
 
     Low IDs are likely to exist on the node too (system users, the first human users), so a
-    process that escapes the container shares their identity on the host's files.
+    process that escapes the container shares their identity on the host's files. Pods in
+    their own user namespace (`hostUsers: false`) are exempt: their IDs are remapped.
 
     ## Why it matters
     With a high, unused UID and GID, an escaped process owns nothing on the node. This is a
@@ -214,7 +215,7 @@ def low_user_or_group_id(c: Container) -> Iterator[Violation]:
     - Other tools: kube-score container-security-context-user-group-id, Checkov CKV_K8S_40,
       Trivy KSV020 and KSV021, kubesec RunAsUser/RunAsGroup
     """
-    if c.pod.is_windows:
+    if c.pod.is_windows or c.pod.host_users is False:
         return
     for setting, what in (
         (c.security.run_as_user, "runAsUser"),
@@ -1185,12 +1186,42 @@ def _selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) ->
     return True
 
 
+def _job_selector(w: Workload) -> Iterator[Violation]:
+    """Jobs generate their selector; a hand-written one is refused unless manualSelector is
+    true, and a CronJob's job template may not carry one at all."""
+    job_spec_path = w.pod.meta_path[:-2]  # ...spec of the Job (or of the job template)
+    node: Any = w.resource.raw
+    for key in job_spec_path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    if not isinstance(node, Mapping) or node.get("selector") is None:
+        return
+    if w.resource.kind == "CronJob":
+        yield w.violation(
+            "the job template sets a selector, which the API server refuses (it is generated)",
+            job_spec_path + ("selector",),
+        )
+    elif node.get("manualSelector") is not True:
+        yield w.violation(
+            "the Job sets a selector without manualSelector: true, which the API server refuses",
+            job_spec_path + ("selector",),
+        )
+    else:
+        selector = node["selector"]
+        if isinstance(selector, Mapping) and _selector_matches(selector, w.pod.labels) is False:
+            yield w.violation(
+                "spec.selector does not match the pod template's labels",
+                job_spec_path + ("selector",),
+            )
+
+
 @rule("POD305", severity=Severity.MEDIUM)
 def selector_mismatch(w: Workload) -> Iterator[Violation]:
     """Workload's selector does not match its own pod template's labels.
 
     For Deployments, StatefulSets, DaemonSets, ReplicaSets and Rollouts the API server
-    rejects such an object; for others the controller loses track of its pods.
+    rejects such an object; for others the controller loses track of its pods. Jobs generate
+    their selector: a hand-written one needs `manualSelector: true`, and a CronJob's job
+    template may not carry one at all.
 
     ## Why it matters
     The manifest will not apply, or will manage pods it did not create, which breaks
@@ -1205,6 +1236,10 @@ def selector_mismatch(w: Workload) -> Iterator[Violation]:
     """
     if w.pod.meta_path == ("metadata",):
         return  # a bare Pod has no selector
+    kind = w.resource.kind
+    if kind in ("Job", "CronJob") and w.resource.group == "batch":
+        yield from _job_selector(w)
+        return
     spec = w.resource.raw.get("spec")
     if not isinstance(spec, Mapping):
         return
@@ -1219,8 +1254,3 @@ def selector_mismatch(w: Workload) -> Iterator[Violation]:
         yield w.violation(
             "spec.selector does not match the pod template's labels", ("spec", "selector")
         )
-
-
-__all__ = [
-    "ContainerKind",
-]
