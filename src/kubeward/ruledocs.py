@@ -114,6 +114,24 @@ def generate(catalogue: Catalogue) -> dict[str, str]:
     return pages
 
 
+def _differs(path: str, text: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read() != text
+    except OSError:
+        return True
+
+
+def _orphans(directory: str, pages: dict[str, str]) -> list[str]:
+    if not os.path.isdir(directory):
+        return []
+    return [
+        os.path.join(directory, n)
+        for n in sorted(os.listdir(directory))
+        if n.endswith(".md") and n not in pages
+    ]
+
+
 def write(catalogue: Catalogue, directory: str) -> list[str]:
     """Write the pages; remove pages of rules that no longer exist. Returns changed files."""
     os.makedirs(directory, exist_ok=True)
@@ -121,39 +139,18 @@ def write(catalogue: Catalogue, directory: str) -> list[str]:
     changed = []
     for name, text in pages.items():
         path = os.path.join(directory, name)
-        try:
-            with open(path, encoding="utf-8") as fh:
-                if fh.read() == text:
-                    continue
-        except OSError:
-            pass
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        if _differs(path, text):
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            changed.append(path)
+    for path in _orphans(directory, pages):
+        os.remove(path)
         changed.append(path)
-    for name in os.listdir(directory):
-        if name.endswith(".md") and name not in pages:
-            os.remove(os.path.join(directory, name))
-            changed.append(os.path.join(directory, name))
     return changed
 
 
 def stale(catalogue: Catalogue, directory: str) -> list[str]:
     """Pages that differ from what `write` would produce."""
     pages = generate(catalogue)
-    out = []
-    for name, text in pages.items():
-        path = os.path.join(directory, name)
-        try:
-            with open(path, encoding="utf-8") as fh:
-                if fh.read() == text:
-                    continue
-        except OSError:
-            pass
-        out.append(path)
-    if os.path.isdir(directory):
-        out += [
-            os.path.join(directory, n)
-            for n in os.listdir(directory)
-            if n.endswith(".md") and n not in pages
-        ]
-    return sorted(out)
+    out = [p for name, text in pages.items() if _differs(p := os.path.join(directory, name), text)]
+    return sorted(out + _orphans(directory, pages))

@@ -41,6 +41,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from kubeward.model.security import (
+    BASELINE_CAPABILITIES,
+    SAFE_SYSCTLS_SINCE,
+    SELINUX_TYPES_SINCE,
+    safe_sysctls,
+    selinux_types,
+)
+
 if TYPE_CHECKING:
     from kubeward.model.workload import Workload
 
@@ -317,25 +325,6 @@ def _app_armor_profile(pod: _Pod) -> _Finding | None:
     )
 
 
-_BASELINE_CAPABILITIES: Final = frozenset(
-    {
-        "AUDIT_WRITE",
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "MKNOD",
-        "NET_BIND_SERVICE",
-        "SETFCAP",
-        "SETGID",
-        "SETPCAP",
-        "SETUID",
-        "SYS_CHROOT",
-    }
-)
-
-
 def _capabilities_baseline(pod: _Pod) -> _Finding | None:
     bad_names: list[str] = []
     bad_caps: set[str] = set()
@@ -346,7 +335,7 @@ def _capabilities_baseline(pod: _Pod) -> _Finding | None:
             continue
         bad_here = False
         for index, cap in _strings(caps.get("add")):
-            if cap not in _BASELINE_CAPABILITIES:
+            if cap not in BASELINE_CAPABILITIES:
                 bad_here = True
                 bad_caps.add(cap)
                 paths.append(f"{c.path}.securityContext.capabilities.add[{index}]")
@@ -574,9 +563,6 @@ def _se_linux_options(allowed_types: frozenset[str]) -> _CheckFn:
     return check
 
 
-_SELINUX_TYPES_1_0: Final = frozenset({"", "container_t", "container_init_t", "container_kvm_t"})
-_SELINUX_TYPES_1_31: Final = _SELINUX_TYPES_1_0 | {"container_engine_t"}
-
 _SECCOMP_POD_ANNOTATION: Final = "seccomp.security.alpha.kubernetes.io/pod"
 _SECCOMP_CONTAINER_ANNOTATION_PREFIX: Final = "container.seccomp.security.alpha.kubernetes.io/"
 _SECCOMP_TYPES: Final = ("RuntimeDefault", "Localhost")
@@ -652,29 +638,6 @@ def _sysctls(allowed: frozenset[str]) -> _CheckFn:
         )
 
     return check
-
-
-_SYSCTLS_1_0: Final = frozenset(
-    {
-        "kernel.shm_rmid_forced",
-        "net.ipv4.ip_local_port_range",
-        "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range",
-        "net.ipv4.ip_unprivileged_port_start",
-    }
-)
-_SYSCTLS_1_27: Final = _SYSCTLS_1_0 | {"net.ipv4.ip_local_reserved_ports"}
-_SYSCTLS_1_29: Final = _SYSCTLS_1_27 | {
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-}
-_SYSCTLS_1_32: Final = _SYSCTLS_1_29 | {"net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"}
-_SYSCTLS_1_37: Final = _SYSCTLS_1_32 | {
-    "net.ipv4.tcp_slow_start_after_idle",
-    "net.ipv4.tcp_notsent_lowat",
-}
 
 
 def _windows_host_process(pod: _Pod) -> _Finding | None:
@@ -988,8 +951,10 @@ _CHECKS: Final[tuple[_Check, ...]] = (
         "seLinuxOptions",
         _BASELINE,
         (
-            _Revision(_v(0), _se_linux_options(_SELINUX_TYPES_1_0)),
-            _Revision(_v(31), _se_linux_options(_SELINUX_TYPES_1_31)),
+            *(
+                _Revision(_v(since), _se_linux_options(selinux_types(since)))
+                for since in sorted(SELINUX_TYPES_SINCE)
+            ),
         ),
     ),
     _Check(
@@ -1004,11 +969,10 @@ _CHECKS: Final[tuple[_Check, ...]] = (
         "sysctls",
         _BASELINE,
         (
-            _Revision(_v(0), _sysctls(_SYSCTLS_1_0)),
-            _Revision(_v(27), _sysctls(_SYSCTLS_1_27)),
-            _Revision(_v(29), _sysctls(_SYSCTLS_1_29)),
-            _Revision(_v(32), _sysctls(_SYSCTLS_1_32)),
-            _Revision(_v(37), _sysctls(_SYSCTLS_1_37)),
+            *(
+                _Revision(_v(since), _sysctls(safe_sysctls(since)))
+                for since in sorted(SAFE_SYSCTLS_SINCE)
+            ),
         ),
     ),
     _Check("windowsHostProcess", _BASELINE, (_Revision(_v(0), _windows_host_process),)),

@@ -52,25 +52,38 @@ def capability_name(text: str) -> str:
     return name[4:] if name.startswith("CAP_") else name
 
 
-# Sysctls that are namespaced and safe for any pod (PSS baseline, newest list).
-SAFE_SYSCTLS = frozenset(
-    {
-        "kernel.shm_rmid_forced",
-        "net.ipv4.ip_local_port_range",
-        "net.ipv4.ip_unprivileged_port_start",
-        "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range",
-        "net.ipv4.ip_local_reserved_ports",
-        "net.ipv4.tcp_keepalive_time",
-        "net.ipv4.tcp_fin_timeout",
-        "net.ipv4.tcp_keepalive_intvl",
-        "net.ipv4.tcp_keepalive_probes",
-        "net.ipv4.tcp_rmem",
-        "net.ipv4.tcp_wmem",
-        "net.ipv4.tcp_slow_start_after_idle",
-        "net.ipv4.tcp_notsent_lowat",
-    }
-)
+# Sysctls that are namespaced and safe for any pod (PSS baseline), by the Kubernetes minor
+# version whose Pod Security Standards first allow them.
+SAFE_SYSCTLS_SINCE: dict[int, frozenset[str]] = {
+    0: frozenset(
+        {
+            "kernel.shm_rmid_forced",
+            "net.ipv4.ip_local_port_range",
+            "net.ipv4.tcp_syncookies",
+            "net.ipv4.ping_group_range",
+            "net.ipv4.ip_unprivileged_port_start",
+        }
+    ),
+    27: frozenset({"net.ipv4.ip_local_reserved_ports"}),
+    29: frozenset(
+        {
+            "net.ipv4.tcp_keepalive_time",
+            "net.ipv4.tcp_fin_timeout",
+            "net.ipv4.tcp_keepalive_intvl",
+            "net.ipv4.tcp_keepalive_probes",
+        }
+    ),
+    32: frozenset({"net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"}),
+    37: frozenset({"net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"}),
+}
+
+
+def safe_sysctls(minor: int) -> frozenset[str]:
+    """The safe sysctls of Kubernetes 1.<minor>."""
+    return frozenset().union(*(v for since, v in SAFE_SYSCTLS_SINCE.items() if since <= minor))
+
+
+SAFE_SYSCTLS = safe_sysctls(max(SAFE_SYSCTLS_SINCE))
 
 
 def normalise_sysctl(name: str) -> str:
@@ -100,13 +113,23 @@ RESTRICTED_VOLUME_TYPES = frozenset(
     }
 )
 
-# SELinux types a container may request (PSS baseline); user and role must not be set.
-SELINUX_TYPES = frozenset(
-    {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
-)
+# SELinux types a container may request (PSS baseline; user and role must not be set), by the
+# Kubernetes minor version whose Pod Security Standards first allow them.
+SELINUX_TYPES_SINCE: dict[int, frozenset[str]] = {
+    0: frozenset({"", "container_t", "container_init_t", "container_kvm_t"}),
+    31: frozenset({"container_engine_t"}),
+}
+
+
+def selinux_types(minor: int) -> frozenset[str]:
+    """The SELinux types allowed by Kubernetes 1.<minor>."""
+    return frozenset().union(*(v for since, v in SELINUX_TYPES_SINCE.items() if since <= minor))
+
+
+SELINUX_TYPES = selinux_types(max(SELINUX_TYPES_SINCE))
 
 # Container runtime sockets: whoever can talk to one controls every container on the node.
-# (/var/run is a symlink to /run on every current distribution; `node_path` folds the two.)
+# /var/run is a symlink to /run on current distributions; `normalise_host_path` folds them.
 RUNTIME_SOCKETS = (
     "/run/containerd/containerd.sock",  # AKS nodes
     "/run/docker.sock",
