@@ -6,6 +6,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from kubeward.catalogue import Catalogue, Rule
@@ -29,6 +30,7 @@ from kubeward.model.workload import Workload, build_workload, has_template, temp
 from kubeward.suppressions import IgnoreAnnotation, Suppressor, annotations_of
 
 Progress = Callable[[int, int, str], None]  # (files done, files total, current file)
+MAX_ERRORS_PER_FILE = 50
 
 
 @dataclass
@@ -314,8 +316,30 @@ class Engine:
         rep = self.report
         rep.findings.sort(key=Finding.sort_key)
         rep.suppressed.sort(key=lambda s: s.finding.sort_key())
-        rep.errors.sort(key=lambda e: (e.file, e.line or 0))
+        rep.errors = _capped(sorted(rep.errors, key=lambda e: (e.file, e.line or 0)))
         return rep
+
+
+def _capped(errors: list[InputError]) -> list[InputError]:
+    """At most MAX_ERRORS_PER_FILE problems of one file are listed (`errors` is sorted by file);
+    the rest are counted in one last line, so a pathological file cannot flood the report."""
+    out: list[InputError] = []
+    for file, group in groupby(errors, key=lambda e: e.file):
+        items = list(group)
+        out += items[:MAX_ERRORS_PER_FILE]
+        extra = items[MAX_ERRORS_PER_FILE:]
+        if extra:
+            warning = all(e.warning for e in extra)
+            kind = "warnings" if warning else "problems"
+            out.append(
+                InputError(
+                    file,
+                    None,
+                    f"... and {len(extra):,} more {kind} in this file, not listed",
+                    warning=warning,
+                )
+            )
+    return out
 
 
 def _lines_via(locator: manifests.Locator, res: Resource) -> Callable[[Path], int | None]:

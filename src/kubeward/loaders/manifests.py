@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -45,6 +46,18 @@ STDIN_NAME = "<stdin>"
 # than EXPANSION_FACTOR times its distinct nodes) is refused as an alias bomb.
 MAX_EXPANDED_NODES = 1_000_000
 EXPANSION_FACTOR = 10
+
+# Nesting limit: libyaml's composer recurses in C, about 330 bytes of stack per level, and
+# crashes the interpreter (SIGSEGV) near 25,000 levels with an 8 MB stack. Deeper documents are
+# refused before libyaml composes them. No Kubernetes object comes close to this depth.
+MAX_NESTING = 2_000
+# Block collections nest at most twice as deep as the column they start at, and only
+# indentation and `-`, `?`, `:` indicators precede that column on its line.
+_BLOCK_COLUMNS = 250
+_DEEP_BLOCK = re.compile(f"\n[ \t?:-]{{{_BLOCK_COLUMNS}}}")
+
+# Opening a FIFO blocks until a writer comes; without a writer, a non-blocking open reads EOF.
+_NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)
 
 
 @dataclass(slots=True)
@@ -112,21 +125,35 @@ def read_bytes(name: str, max_size: int, errors: list[InputError]) -> bytes | No
             label = STDIN_NAME
         else:
             label = name
-            size = os.stat(name).st_size
-            if size > max_size:
+            st = os.stat(name)
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(name)
+            if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+                # A device may never end (/dev/zero) or wait for a terminal (/dev/tty).
+                errors.append(
+                    InputError(name, None, f"not a regular file ({_file_type(st.st_mode)})")
+                )
+                return None
+            if st.st_size > max_size:
                 errors.append(
                     InputError(
                         name,
                         None,
-                        f"file is {_mb(size)}, over the {_mb(max_size)} limit "
-                        "(raise it with --max-file-size)",
+                        f"file is {_size_text(st.st_size)}, over the {_size_text(max_size)} "
+                        "limit (raise it with --max-file-size)",
                     )
                 )
                 return None
-            with open(name, "rb") as fh:
+            fd = os.open(name, os.O_RDONLY | _NONBLOCK)
+            with open(fd, "rb") as fh:
+                if _NONBLOCK:
+                    os.set_blocking(fd, True)
                 data = fh.read(max_size + 1)
     except IsADirectoryError:
         errors.append(InputError(name, None, "is a directory"))
+        return None
+    except FileNotFoundError as err:
+        errors.append(InputError(name, None, _missing_message(name, err)))
         return None
     except OSError as err:
         errors.append(InputError(name, None, _os_message(err)))
@@ -136,15 +163,38 @@ def read_bytes(name: str, max_size: int, errors: list[InputError]) -> bytes | No
             InputError(
                 label,
                 None,
-                f"input is over the {_mb(max_size)} limit (raise it with --max-file-size)",
+                f"input is over the {_size_text(max_size)} limit (raise it with --max-file-size)",
             )
         )
         return None
     return data
 
 
-def _mb(size: int) -> str:
+def _size_text(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _missing_message(name: str, err: OSError) -> str:
+    if os.path.islink(name):
+        try:
+            return f"broken symbolic link (its target {os.readlink(name)} does not exist)"
+        except OSError:
+            pass
+    return _os_message(err)
 
 
 def decode(name: str, data: bytes, errors: list[InputError]) -> str | None:
@@ -177,19 +227,31 @@ def parse(
     `data`, when given, is `text` as UTF-8 bytes: libyaml reads bytes much faster than str.
     """
     try:
-        return _parse_stream(data if data is not None else text, text, 0, 0)
+        return _parse_stream(data if data is not None else text, text, 0, 0)[0]
+    except _OutOfMemory:  # parsing it again, document by document, would not fit either
+        errors.append(InputError(name, None, "out of memory parsing this file; file refused"))
+        return []
     except _DocError:
         pass
     # Something in the stream is broken: parse document by document so the rest survives.
     docs: list[Document] = []
     starts = [0] + [m.start() for m in _DOC_START.finditer(text) if m.start() > 0]
     index = 0
+    offset = 0
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
         chunk = text[start:end]
-        offset = text.count("\n", 0, start)
         try:
-            got = _parse_stream(chunk, chunk, offset, index)
+            got, count = _parse_stream(chunk, chunk, offset, index)
+        except _OutOfMemory:
+            errors.append(
+                InputError(
+                    name,
+                    offset + 1,
+                    "out of memory parsing this document; it and the rest of the file are skipped",
+                )
+            )
+            return docs
         except _DocError as err:
             if name.endswith(".json") and i == 0 and len(starts) == 1:
                 fallback = _json_fallback(text)
@@ -197,9 +259,11 @@ def parse(
                     return [fallback]
             errors.append(InputError(name, err.line, err.message))
             index += 1
+            offset += chunk.count("\n")
             continue
         docs.extend(got)
-        index += max(len(got), 1)
+        index += max(count, 1)
+        offset += chunk.count("\n")
     return docs
 
 
@@ -210,6 +274,10 @@ class _DocError(Exception):
         self.message = message
 
 
+class _OutOfMemory(_DocError):
+    pass
+
+
 # Text that could hold an anchor (`&name`) and an alias (`*name`); only such text can expand.
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s\[\]{},&]", re.M)
 _ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s\[\]{},*]", re.M)
@@ -217,8 +285,10 @@ _ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s\[\]{},*]", re.M)
 
 def _parse_stream(
     source: str | bytes, probe: str, line_offset: int, first_index: int
-) -> list[Document]:
-    """Documents of `source`; `probe` is the same text as str, for cheap checks and hints."""
+) -> tuple[list[Document], int]:
+    """Documents of `source` that hold something, and how many documents it has in all;
+    `probe` is the same text as str, for cheap checks and hints."""
+    _check_nesting(source, probe, line_offset)
     loader = _Loader(source)
     docs: list[Document] = []
     has_anchors = (
@@ -227,25 +297,84 @@ def _parse_stream(
         and _ANCHOR.search(probe) is not None
         and _ALIAS.search(probe) is not None
     )
+    index = first_index
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
-            index = first_index + len(docs)
             if has_anchors:
                 _check_aliases(node, line_offset)
             data = loader.construct_document(node)
-            docs.append(Document(data, node, index, line_offset))
+            if data is not None:  # empty documents count, but need no memory
+                docs.append(Document(data, node, index, line_offset))
+            index += 1
     except yaml.MarkedYAMLError as err:
         raise _DocError(*_yaml_error(err, probe, line_offset)) from None
-    except yaml.YAMLError as err:  # reader errors (control characters) and the like
-        raise _DocError(None, f"YAML error: {err}") from None
+    except yaml.reader.ReaderError as err:  # control characters and the like
+        raise _DocError(*_reader_error(err, probe, line_offset)) from None
+    except yaml.YAMLError as err:
+        raise _DocError(None, "YAML error: " + " ".join(str(err).split())) from None
     except RecursionError:
-        raise _DocError(None, "YAML nesting is too deep") from None
+        raise _DocError(None, "YAML nesting is too deep; document refused") from None
+    except MemoryError:
+        raise _OutOfMemory(None, "out of memory") from None
     finally:
         loader.dispose()
-    return docs
+    return docs, index - first_index
+
+
+def _check_nesting(source: str | bytes, probe: str, line_offset: int) -> None:
+    """Refuse text nested deeper than MAX_NESTING; a cheap bound skips the exact check."""
+    if not _may_nest_too_deep(probe):
+        return
+    loader = _Loader(source)  # the event parser keeps its state on the heap: safe at any depth
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    mark = event.start_mark
+                    raise _DocError(
+                        None if mark is None else mark.line + 1 + line_offset,
+                        f"YAML nesting is deeper than {MAX_NESTING:,} levels; document refused",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # reported by the parse proper, which stops at the same place
+    finally:
+        loader.dispose()
+
+
+def _may_nest_too_deep(text: str) -> bool:
+    """False when `text` surely nests at most MAX_NESTING deep. Flow collections nest at most
+    as deep as there are `[` and `{`; block collections see _BLOCK_COLUMNS."""
+    if text.count("[") + text.count("{") + 2 * (_BLOCK_COLUMNS + 1) > MAX_NESTING:
+        return True
+    if _DEEP_BLOCK.search(text) or _DEEP_BLOCK.match("\n" + text[:_BLOCK_COLUMNS]):
+        return True
+    # Line breaks the pattern does not see (a lone CR, NEL, LS, PS) are rare: check exactly.
+    return (
+        "\x85" in text
+        or "\u2028" in text
+        or "\u2029" in text
+        or text.count("\r") != text.count("\r\n")
+    )
+
+
+def _reader_error(err: yaml.reader.ReaderError, text: str, offset: int) -> tuple[int | None, str]:
+    """Line and message of a character YAML does not accept (the first one in the text)."""
+    line = None
+    message = f"YAML error: {err.reason}"
+    if isinstance(err.character, int):
+        message = f"YAML error: unacceptable character #x{err.character:04x}: {err.reason}"
+        at = text.find(chr(err.character))
+        if at >= 0:
+            line = text.count("\n", 0, at) + 1 + offset
+    return line, message
 
 
 def compose(text: str) -> list[Document]:
@@ -260,27 +389,31 @@ def compose(text: str) -> list[Document]:
     docs: list[Document] = []
     starts = [0] + [m.start() for m in _DOC_START.finditer(text) if m.start() > 0]
     index = 0
+    offset = 0
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        chunk = text[start:end]
         try:
-            got = _compose_stream(text[start:end], text.count("\n", 0, start), index)
+            got = _compose_stream(chunk, offset, index)
         except _DocError:
-            index += 1
-            continue
+            got = []
         docs.extend(got)
         index += max(len(got), 1)
+        offset += chunk.count("\n")
     return docs
 
 
 def _compose_stream(text: str, line_offset: int, first_index: int) -> list[Document]:
-    loader = _Loader(text.encode("utf-8"))
+    source = text.encode("utf-8")
+    _check_nesting(source, text, line_offset)
+    loader = _Loader(source)
     docs: list[Document] = []
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
                 docs.append(Document(None, node, first_index + len(docs), line_offset))
-    except (yaml.YAMLError, RecursionError):
+    except (yaml.YAMLError, RecursionError, MemoryError):
         raise _DocError(None, "") from None
     finally:
         loader.dispose()
@@ -289,11 +422,15 @@ def _compose_stream(text: str, line_offset: int, first_index: int) -> list[Docum
 
 def _yaml_error(err: yaml.MarkedYAMLError, text: str, offset: int) -> tuple[int | None, str]:
     mark = err.problem_mark or err.context_mark
+    if mark is not None and err.context_mark is not None and mark.line >= text.count("\n"):
+        # Found at the end of the document (an unclosed quote or bracket): the line where the
+        # unclosed part starts says more, and the end is the next document's `---` line.
+        mark = err.context_mark
     line = mark.line + 1 + offset if mark is not None else None
     problem = err.problem or "invalid YAML"
     context = f" ({err.context})" if err.context else ""
     hint = ""
-    if "'\\t'" in problem or "\\t" in problem:
+    if "\\t" in problem or "tab character" in problem or (mark and _tab_at(text, mark)):
         hint = "; tabs cannot indent YAML, use spaces"
     elif "{{" in text:
         hint = (
@@ -301,6 +438,20 @@ def _yaml_error(err: yaml.MarkedYAMLError, text: str, offset: int) -> tuple[int 
             "(helm template ... | kubeward scan -)"
         )
     return line, f"YAML error: {problem}{context}{hint}"
+
+
+def _tab_at(text: str, mark: yaml.Mark) -> bool:
+    """Whether the error is at a tab, or on a line indented with tabs (libyaml's messages do
+    not name the character)."""
+    start = 0
+    for _ in range(mark.line):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return False
+    end = text.find("\n", start)
+    line = text[start:] if end < 0 else text[start:end]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    return "\t" in indent or line[mark.column : mark.column + 1] == "\t"
 
 
 def _check_aliases(root: yaml.Node, line_offset: int) -> None:
@@ -344,7 +495,7 @@ def _json_fallback(text: str) -> Document | None:
     """JSON that YAML 1.1 rejects (tab indentation): read it as JSON, without line numbers."""
     try:
         data = json.loads(text)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError, MemoryError):
         return None
     return Document(data, None, 0, 0)
 
@@ -507,6 +658,8 @@ class Locator:
             text = self._stdin
         else:
             try:
+                if not os.path.isfile(file):  # a pipe was read once already; never a device
+                    return
                 with open(file, encoding="utf-8-sig") as fh:
                     text = fh.read()
             except (OSError, UnicodeDecodeError):

@@ -116,6 +116,10 @@ class Workload:
     pod: Pod
     containers: tuple[Container, ...]  # containers, then initContainers, then ephemeral
     problems: tuple[Problem, ...]
+    # The controller's label selector as a LabelSelector ({matchLabels, matchExpressions}),
+    # type-checked; None when the object has none (a Pod, or a selector left out).
+    selector: Mapping[str, Any] | None = None
+    selector_path: Path = ()
 
     @property
     def name(self) -> str:
@@ -209,4 +213,37 @@ def build_workload(resource: Resource, template: Path) -> Workload:
         for kind in ContainerKind
         for i, c in reader.maps(spec, kind.value, spec_path)
     )
-    return Workload(resource, pod, containers, tuple(reader.problems))
+    selector, selector_path = _selector(reader, resource, template)
+    return Workload(resource, pod, containers, tuple(reader.problems), selector, selector_path)
+
+
+def _selector(
+    reader: Reader, resource: Resource, template: Path
+) -> tuple[Mapping[str, Any] | None, Path]:
+    """The selector beside the pod template (`spec.selector`, or the job template's)."""
+    if not template:
+        return None, ()
+    owner_path = template[:-1]
+    node: Any = resource.raw
+    for key in owner_path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    if not isinstance(node, Mapping) or node.get("selector") is None:
+        return None, owner_path + ("selector",)
+    path = owner_path + ("selector",)
+    if resource.kind == "ReplicationController":  # a plain label map, not a LabelSelector
+        return {"matchLabels": reader.string_map(node, "selector", owner_path)}, path
+    sel = reader.mapping(node, "selector", owner_path)
+    expressions = []
+    for i, e in reader.maps(sel, "matchExpressions", path):
+        at = path + ("matchExpressions", i)
+        expressions.append(
+            {
+                "key": reader.string(e, "key", at) or "",
+                "operator": reader.string(e, "operator", at) or "",
+                "values": list(reader.strings(e, "values", at)),
+            }
+        )
+    return {
+        "matchLabels": reader.string_map(sel, "matchLabels", path),
+        "matchExpressions": expressions,
+    }, path

@@ -33,6 +33,7 @@ from kubeward.model.security import (
     normalise_host_path,
     normalise_sysctl,
 )
+from kubeward.model.selector import matches as selector_matches
 from kubeward.model.workload import Volume, Workload
 
 # ============================================================================ 5.1 securityContext
@@ -1158,60 +1159,26 @@ def duplicate_env_var(c: Container) -> Iterator[Violation]:
         seen.add(env.name)
 
 
-def _selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool | None:
-    """Label selector semantics; None when the selector is malformed."""
-    match_labels = selector.get("matchLabels") or {}
-    exprs = selector.get("matchExpressions") or []
-    if not isinstance(match_labels, Mapping) or not isinstance(exprs, list):
-        return None
-    for k, v in match_labels.items():
-        if labels.get(str(k)) != str(v):
-            return False
-    for e in exprs:
-        if not isinstance(e, Mapping):
-            return None
-        key, op = str(e.get("key", "")), e.get("operator")
-        values = [str(x) for x in e.get("values") or []]
-        present = key in labels
-        if op == "In" and not (present and labels[key] in values):
-            return False
-        if op == "NotIn" and present and labels[key] in values:
-            return False
-        if op == "Exists" and not present:
-            return False
-        if op == "DoesNotExist" and present:
-            return False
-        if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
-            return None
-    return True
-
-
 def _job_selector(w: Workload) -> Iterator[Violation]:
     """Jobs generate their selector; a hand-written one is refused unless manualSelector is
     true, and a CronJob's job template may not carry one at all."""
-    job_spec_path = w.pod.meta_path[:-2]  # ...spec of the Job (or of the job template)
-    node: Any = w.resource.raw
-    for key in job_spec_path:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    if not isinstance(node, Mapping) or node.get("selector") is None:
+    if w.selector is None:
         return
     if w.resource.kind == "CronJob":
         yield w.violation(
             "the job template sets a selector, which the API server refuses (it is generated)",
-            job_spec_path + ("selector",),
+            w.selector_path,
         )
-    elif node.get("manualSelector") is not True:
+        return
+    job_spec = w.resource.raw.get("spec")
+    manual = isinstance(job_spec, Mapping) and job_spec.get("manualSelector") is True
+    if not manual:
         yield w.violation(
             "the Job sets a selector without manualSelector: true, which the API server refuses",
-            job_spec_path + ("selector",),
+            w.selector_path,
         )
-    else:
-        selector = node["selector"]
-        if isinstance(selector, Mapping) and _selector_matches(selector, w.pod.labels) is False:
-            yield w.violation(
-                "spec.selector does not match the pod template's labels",
-                job_spec_path + ("selector",),
-            )
+    elif selector_matches(w.selector, w.pod.labels) is False:
+        yield w.violation("spec.selector does not match the pod template's labels", w.selector_path)
 
 
 @rule("POD305", severity=Severity.MEDIUM)
@@ -1234,23 +1201,8 @@ def selector_mismatch(w: Workload) -> Iterator[Violation]:
     - Other tools: kube-score pod-selector-labels-match-template-metadata-labels,
       kube-linter mismatching-selector, Kubescape C-0296
     """
-    if w.pod.meta_path == ("metadata",):
-        return  # a bare Pod has no selector
-    kind = w.resource.kind
-    if kind in ("Job", "CronJob") and w.resource.group == "batch":
+    if w.resource.kind in ("Job", "CronJob") and w.resource.group == "batch":
         yield from _job_selector(w)
         return
-    spec = w.resource.raw.get("spec")
-    if not isinstance(spec, Mapping):
-        return
-    selector = spec.get("selector")
-    if not isinstance(selector, Mapping):
-        return
-    if w.resource.kind == "ReplicationController" or (
-        "matchLabels" not in selector and "matchExpressions" not in selector
-    ):
-        selector = {"matchLabels": selector}
-    if _selector_matches(selector, w.pod.labels) is False:
-        yield w.violation(
-            "spec.selector does not match the pod template's labels", ("spec", "selector")
-        )
+    if w.selector is not None and selector_matches(w.selector, w.pod.labels) is False:
+        yield w.violation("spec.selector does not match the pod template's labels", w.selector_path)
