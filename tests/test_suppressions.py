@@ -606,3 +606,28 @@ def test_invalid_baseline_is_a_usage_error(
     assert result.exit_code == 2
     assert result.stdout == ""
     assert f"kubeward: error: {baseline}: {message}" in result.stderr
+
+
+def test_pod_template_annotation_suppresses_scene_level_findings(tmp_path: Path) -> None:
+    # NS007 is decided over the whole scan (the namespace's Pod Security level); a suppression
+    # on the pod template must reach it as it reaches the per-object rules.
+    manifest = (
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n"
+        "    pod-security.kubernetes.io/enforce: restricted\n"
+        "---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: legacy\n  namespace: shop\n"
+        "spec:\n  selector: {matchLabels: {app: legacy}}\n  template:\n    metadata:\n"
+        "      labels: {app: legacy}\n      annotations:\n"
+        '        kubeward.io/ignore: "NS007,POD202 migrating to restricted next quarter"\n'
+        "    spec:\n      hostPID: true\n"
+        "      containers: [{name: app, image: 'nginx:1.25'}]\n"
+    )
+    write(tmp_path / "app.yaml", manifest)
+    code, data = report("scan", str(tmp_path / "app.yaml"), "--select", "NS007,POD202")
+    assert code == 0
+    assert data["findings"] == []
+    assert suppressed_keys(data) == {
+        ("NS007", None, "annotation", "migrating to restricted next quarter"),
+        ("POD202", None, "annotation", "migrating to restricted next quarter"),
+    }
+    assert line_of(manifest, "hostPID") in {s["line"] for s in data["suppressed"]}
