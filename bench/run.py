@@ -1,165 +1,42 @@
-"""kubeward benchmark: one command, numbers measured in one run, written to docs/performance.md.
+"""kubeward benchmarks: one command runs every suite and records the numbers.
 
-    python bench/run.py [--corpus DIR] [--repeat N] [--checkov] [--no-write]
+    python bench/run.py                 # every suite, results written to docs/performance.md
+    python bench/run.py SUITE [ARGS]    # one suite, with its own options (--help)
 
-Measures, on the same manifest corpus (default: ../shared/realworld):
-- parse: PyYAML's CSafeLoader loading every file (the floor any YAML-based scanner pays);
-- scan: kubeward's whole scan (discovery, parsing with line tracking, model, every rule,
-  suppressions) plus rendering the JSON report;
-each in a fresh process, `--repeat` times alternating, keeping the fastest run, and the
-scan's peak resident memory. Reports scan/parse ratio and objects per second. With --checkov
-(and checkov on PATH) it also times `checkov -d DIR --framework kubernetes`.
+Benchmarks measure; they are not tests and never run in the test suite. Each suite measures
+what it compares in one run, so ratios do not depend on the machine.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import platform
-import re
-import shutil
-import subprocess
+import importlib
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = ROOT.parent / "shared" / "realworld"
-DOC = ROOT / "docs" / "performance.md"
-BEGIN, END = "<!-- bench:scan:begin -->", "<!-- bench:scan:end -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-PARSE_CHILD = r"""
-import json, os, resource, sys, time, yaml
-from kubeward.loaders.manifests import discover
-files = discover([sys.argv[1]], [])
-t = time.perf_counter()
-docs = 0
-for name in files:
-    with open(name, "rb") as fh:
-        data = fh.read()
-    try:
-        docs += sum(1 for _ in yaml.load_all(data, Loader=yaml.CSafeLoader))
-    except Exception:
-        pass
-elapsed = time.perf_counter() - t
-print(json.dumps({"seconds": elapsed, "files": len(files), "documents": docs,
-                  "bytes": sum(os.path.getsize(f) for f in files),
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-SCAN_CHILD = r"""
-import json, resource, sys, time
-t = time.perf_counter()
-from kubeward.rules import default_catalogue
-from kubeward.scan import scan_paths
-from kubeward.reporters import json as json_report
-report = scan_paths([sys.argv[1]], default_catalogue())
-out = json_report.render(report)
-elapsed = time.perf_counter() - t
-print(json.dumps({"seconds": elapsed, "objects": report.stats.objects,
-                  "findings": len(report.findings), "errors": len(report.failed_inputs),
-                  "report_bytes": len(out),
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-
-def child(code: str, corpus: Path) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(corpus)], check=True, capture_output=True, text=True
-    )
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
-def checkov_seconds(corpus: Path) -> float | None:
-    exe = shutil.which("checkov")
-    if exe is None:
-        return None
-    t = time.perf_counter()
-    subprocess.run(
-        [exe, "-d", str(corpus), "--framework", "kubernetes", "--quiet", "--compact", "-o", "json"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
-    )
-    return time.perf_counter() - t
+# Suite name -> module in bench/ with main(argv) -> exit code.
+SUITES = {
+    "scan": "scan",
+}
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--checkov", action="store_true", help="also time checkov if installed")
-    ap.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
-    args = ap.parse_args()
-    if not args.corpus.is_dir():
-        print(f"bench: corpus {args.corpus} not found", file=sys.stderr)
+    args = sys.argv[1:]
+    if args and args[0] in ("-h", "--help"):
+        print(__doc__)
+        print("suites:", ", ".join(SUITES))
+        return 0
+    if args and args[0] in SUITES:
+        return int(importlib.import_module(SUITES[args[0]]).main(args[1:]))
+    if args:
+        print(f"bench: unknown suite {args[0]!r} (suites: {', '.join(SUITES)})", file=sys.stderr)
         return 2
-    parses, scans = [], []
-    for i in range(args.repeat):
-        print(f"bench: round {i + 1}/{args.repeat}", file=sys.stderr)
-        parses.append(child(PARSE_CHILD, args.corpus))
-        scans.append(child(SCAN_CHILD, args.corpus))
-    parse = min(parses, key=lambda r: r["seconds"])
-    scan = min(scans, key=lambda r: r["seconds"])
-    result = {
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}",
-        "corpus": str(args.corpus.name),
-        "files": int(parse["files"]),
-        "megabytes": round(parse["bytes"] / 1e6, 1),
-        "objects": int(scan["objects"]),
-        "findings": int(scan["findings"]),
-        "parse_seconds": round(parse["seconds"], 2),
-        "scan_seconds": round(scan["seconds"], 2),
-        "ratio": round(scan["seconds"] / parse["seconds"], 2),
-        "objects_per_second": round(scan["objects"] / scan["seconds"]),
-        "scan_peak_rss_mb": round(max(s["peak_rss_mb"] for s in scans)),
-        "repeat": args.repeat,
-    }
-    if args.checkov:
-        secs = checkov_seconds(args.corpus)
-        result["checkov_seconds"] = round(secs, 1) if secs is not None else None
-        if secs is not None:
-            result["checkov_ratio"] = round(secs / scan["seconds"], 1)
-    print(json.dumps(result, indent=2))
-    if not args.no_write:
-        write_doc(result)
-    return 0
-
-
-def write_doc(r: dict[str, object]) -> None:
-    lines = [
-        BEGIN,
-        f"Measured {r['date']} on {r['machine']}; corpus `{r['corpus']}`: {r['files']} files, "
-        f"{r['megabytes']} MB, {r['objects']} objects; best of {r['repeat']} alternating runs.",
-        "",
-        "| measure | value |",
-        "|---|---|",
-        f"| PyYAML CSafeLoader parse of all files | {r['parse_seconds']} s |",
-        f"| kubeward scan (all rules) + JSON report | {r['scan_seconds']} s |",
-        f"| **ratio scan / parse** (target at most 2.0) | **{r['ratio']}** |",
-        f"| objects per second | {r['objects_per_second']:,} |",
-        f"| peak memory of the scan process (target under 500 MB) | {r['scan_peak_rss_mb']} MB |",
-        f"| findings | {r['findings']:,} |",
-    ]
-    if "checkov_seconds" in r:
-        if r["checkov_seconds"] is None:
-            lines.append("| checkov -d DIR --framework kubernetes | not installed |")
-        else:
-            lines.append(f"| checkov -d DIR --framework kubernetes | {r['checkov_seconds']} s |")
-            lines.append(f"| checkov time / kubeward time | {r['checkov_ratio']}x |")
-    lines.append(END)
-    block = "\n".join(lines)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
-    if BEGIN in text and END in text:
-        text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), block, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    DOC.write_text(text, encoding="utf-8")
-    print(f"bench: updated {DOC.relative_to(ROOT)}", file=sys.stderr)
+    worst = 0
+    for name, module in SUITES.items():
+        print(f"bench: suite {name}", file=sys.stderr)
+        worst = max(worst, int(importlib.import_module(module).main([])))
+    return worst
 
 
 if __name__ == "__main__":

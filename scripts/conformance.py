@@ -64,12 +64,16 @@ def pss_section(shared: Path) -> str:
     return "\n".join(lines)
 
 
-def peer_sections(shared: Path) -> list[str]:
-    try:
-        from tests.conformance import peers
-    except ImportError:
-        return []
-    return [peers.checkov_section(shared), peers.kubescape_section(shared)]
+def sections(shared: Path) -> list[str]:
+    """Every section of the page, in order. Each harness module in tests/conformance offers
+    functions `(shared) -> markdown`; add new ones here."""
+    from tests.conformance import peers
+
+    return [
+        pss_section(shared),
+        peers.checkov_section(shared),
+        peers.kubescape_section(shared),
+    ]
 
 
 NOT_YET = """## Corpora not measured yet
@@ -91,8 +95,7 @@ def generate(shared: Path) -> str:
         "are other projects' test suites with their expected results, read from `../shared` "
         "and never modified.",
         "",
-        pss_section(shared),
-        *peer_sections(shared),
+        *sections(shared),
         NOT_YET,
     ]
     return "\n".join(parts).rstrip("\n") + "\n"

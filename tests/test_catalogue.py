@@ -20,7 +20,17 @@ EXAMPLES = ROOT / "src" / "kubeward" / "rules" / "examples"
 FRAMEWORKS = ROOT / "src" / "kubeward" / "frameworks"
 CATALOGUE = default_catalogue()
 RULES = list(CATALOGUE)
-MODULE_PREFIX = {"pod": "POD", "images": "IMG", "namespaces": "NS"}
+MODULE_PREFIX = {
+    "pod": "POD",
+    "images": "IMG",
+    "namespaces": "NS",
+    "net": "NET",
+    "rbac": "RBAC",
+    "secrets": "SEC",
+    "aks": "AKS",
+    "node": "NODE",
+    "upgrade": "UPG",
+}
 
 
 def test_codes_are_well_formed_and_unique() -> None:
@@ -97,3 +107,10 @@ def test_frameworks_reference_real_codes() -> None:
 def test_generated_rule_docs_are_current() -> None:
     stale = ruledocs.stale(CATALOGUE, str(ROOT / "docs" / "rules"))
     assert not stale, f"run `kubeward rules docs`; stale: {stale}"
+
+
+@pytest.mark.parametrize("r", RULES, ids=lambda r: r.code)
+def test_every_rule_targets_a_view_the_engine_builds(r) -> None:  # type: ignore[no-untyped-def]
+    from kubeward.scan import PER_OBJECT, is_scene_type
+
+    assert r.target in PER_OBJECT or is_scene_type(r.target), r.target

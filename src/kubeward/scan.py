@@ -293,12 +293,21 @@ class Engine:
 
     def finish(self) -> Report:
         """Run scene-level rules over everything added, then order the report."""
-        scene_rules = self._by_target.get(Inventory, ())
+        scene_rules = [
+            r
+            for target, rules in self._by_target.items()
+            if target not in PER_OBJECT
+            for r in rules
+        ]
         if scene_rules:
             inventory = Inventory.build(self._resources, self._workloads)
+            scenes: dict[type, Any] = {Inventory: inventory}
             locator = manifests.Locator(self._stdin_text)
-            for rule in scene_rules:
-                violations = self._violations(rule, inventory, None)
+            for rule in sorted(scene_rules, key=lambda r: r.code):
+                scene = scenes.get(rule.target)
+                if scene is None:
+                    scene = scenes[rule.target] = scene_of(rule.target, inventory)
+                violations = self._violations(rule, scene, None)
                 flagged: set[int] = set()
                 for v in violations:
                     if v.resource is None:
@@ -318,6 +327,25 @@ class Engine:
         rep.suppressed.sort(key=lambda s: s.finding.sort_key())
         rep.errors = _capped(sorted(rep.errors, key=lambda e: (e.file, e.line or 0)))
         return rep
+
+
+# Views the engine builds for each object as it reads it. A rule on any other view type takes
+# the scene: the Inventory itself, or a view built from it with `Type.from_inventory(inv)`
+# (a reachability matrix, an RBAC graph), once per scan.
+PER_OBJECT: tuple[type, ...] = (Resource, Workload, Container)
+
+
+def scene_of(target: type, inventory: Inventory) -> Any:
+    if target is Inventory:
+        return inventory
+    build = getattr(target, "from_inventory", None)
+    if build is None:
+        raise TypeError(f"rules cannot target {target.__name__}: it has no from_inventory()")
+    return build(inventory)
+
+
+def is_scene_type(target: type) -> bool:
+    return target is Inventory or callable(getattr(target, "from_inventory", None))
 
 
 def _capped(errors: list[InputError]) -> list[InputError]:
