@@ -35,6 +35,15 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
 
 
+class Verdict(enum.Enum):
+    """What a violation says about its subject. Most rules only ever fail; audits of hosts
+    also report items a human must check, and items they could not evaluate (offline)."""
+
+    FAIL = "fail"
+    MANUAL = "manual"
+    NOT_EVALUATED = "not evaluated"
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     """What a rule yields: a message and where, relative to the object's document."""
@@ -43,6 +52,7 @@ class Violation:
     path: Path
     container: str | None = None
     resource: Resource | None = None  # set by scene-level rules: which object it is about
+    verdict: Verdict = Verdict.FAIL
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +106,23 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A check that neither passed nor failed: a human must judge it (manual), or it could not
+    be evaluated here (e.g. runtime state of a host audited offline). Carries the evidence."""
+
+    rule: str
+    verdict: Verdict
+    message: str
+    obj: ObjectRef
+    path: Path
+    line: int | None
+
+    @property
+    def path_text(self) -> str:
+        return render(self.path)
+
+
+@dataclass(frozen=True, slots=True)
 class Suppressed:
     """A finding that a suppression silenced, with where the suppression came from."""
 
@@ -125,6 +152,8 @@ class Outcome(enum.Enum):
     PASS = "pass"
     FAIL = "fail"
     SKIP = "skip"
+    MANUAL = "manual"
+    NOT_EVALUATED = "not evaluated"
 
 
 @dataclass(slots=True)
@@ -134,14 +163,20 @@ class RuleTally:
     passed: int = 0
     failed: int = 0
     skipped: int = 0
+    manual: int = 0
+    not_evaluated: int = 0
 
     def add(self, outcome: Outcome) -> None:
         if outcome is Outcome.PASS:
             self.passed += 1
         elif outcome is Outcome.FAIL:
             self.failed += 1
-        else:
+        elif outcome is Outcome.SKIP:
             self.skipped += 1
+        elif outcome is Outcome.MANUAL:
+            self.manual += 1
+        else:
+            self.not_evaluated += 1
 
 
 @dataclass(slots=True)

@@ -14,11 +14,13 @@ from kubeward.config import Config
 from kubeward.findings import (
     Finding,
     InputError,
+    Note,
     Outcome,
     RuleTally,
     Severity,
     Stats,
     Suppressed,
+    Verdict,
     Violation,
 )
 from kubeward.loaders import manifests
@@ -37,6 +39,7 @@ MAX_ERRORS_PER_FILE = 50
 class Report:
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # manual and not-evaluated checks
     errors: list[InputError] = field(default_factory=list)
     tallies: dict[str, RuleTally] = field(default_factory=dict)
     stats: Stats = field(default_factory=Stats)
@@ -124,6 +127,28 @@ class Engine:
             self._add(resource, locators[resource.source.doc].line)
         for doc in loaded.documents:
             doc.node = None  # lines of later (scene-level) findings are found by re-parsing
+
+    def add_subject(
+        self,
+        subject: Any,
+        resource: Resource,
+        line_of: Callable[[Path], int | None] | None = None,
+    ) -> None:
+        """A view that does not come from a Kubernetes manifest (an AKS cluster read from
+        ARM or Terraform, a node's file system): run the rules that target its type.
+        `resource` identifies it in findings (kind, name, file); `line_of` maps a path inside
+        `resource.raw` to a line of its file, when there is one."""
+        stats = self.report.stats
+        stats.objects += 1
+        stats.kinds[resource.kind] = stats.kinds.get(resource.kind, 0) + 1
+        annotations: list[IgnoreAnnotation] = []
+        self._run(
+            self._by_target.get(type(subject), ()),
+            subject,
+            resource,
+            annotations,
+            line_of or (lambda path: None),
+        )
 
     def add_resources(self, resources: Iterable[Resource]) -> None:
         """Objects that did not come from files (e.g. a live cluster): no line numbers."""
@@ -234,15 +259,30 @@ class Engine:
                 self.report.tallies[rule.code].add(Outcome.PASS)
                 continue
             any_open = False
+            noted: set[Verdict] = set()
             for v in violations:
                 target = v.resource or resource
+                if v.verdict is not Verdict.FAIL:
+                    self._note(rule, v, target, line_of)
+                    noted.add(v.verdict)
+                    continue
                 finding = self._finding(rule, v, target, line_of)
                 if self._record(
                     finding,
                     annotations if target is resource else self._annotations_of(target),
                 ):
                     any_open = True
-            self.report.tallies[rule.code].add(Outcome.FAIL if any_open else Outcome.SKIP)
+            self.report.tallies[rule.code].add(_outcome(any_open, noted))
+
+    def _note(
+        self,
+        rule: Rule,
+        v: Violation,
+        resource: Resource,
+        line_of: Callable[[Path], int | None] | None,
+    ) -> None:
+        line = line_of(resource.source.prefix + v.path) if line_of is not None else None
+        self.report.notes.append(Note(rule.code, v.verdict, v.message, resource.ref, v.path, line))
 
     def _violations(self, rule: Rule, subject: Any, resource: Resource | None) -> list[Violation]:
         try:
@@ -294,10 +334,7 @@ class Engine:
     def finish(self) -> Report:
         """Run scene-level rules over everything added, then order the report."""
         scene_rules = [
-            r
-            for target, rules in self._by_target.items()
-            if target not in PER_OBJECT
-            for r in rules
+            r for target, rules in self._by_target.items() if is_scene_type(target) for r in rules
         ]
         if scene_rules:
             inventory = Inventory.build(self._resources, self._workloads)
@@ -314,6 +351,9 @@ class Engine:
                         continue
                     res = v.resource
                     line_of = _lines_via(locator, res)
+                    if v.verdict is not Verdict.FAIL:
+                        self._note(rule, v, res, line_of)
+                        continue
                     finding = self._finding(rule, v, res, line_of)
                     if self._record(finding, self._annotations_of(res)):
                         flagged.add(id(res))
@@ -346,6 +386,18 @@ def scene_of(target: type, inventory: Inventory) -> Any:
 
 def is_scene_type(target: type) -> bool:
     return target is Inventory or callable(getattr(target, "from_inventory", None))
+
+
+def _outcome(any_open: bool, noted: set[Verdict]) -> Outcome:
+    """One subject's result for one rule: a failure wins, then "not evaluated", then
+    "manual"; findings that were all suppressed make it skipped."""
+    if any_open:
+        return Outcome.FAIL
+    if Verdict.NOT_EVALUATED in noted:
+        return Outcome.NOT_EVALUATED
+    if Verdict.MANUAL in noted:
+        return Outcome.MANUAL
+    return Outcome.SKIP
 
 
 def _capped(errors: list[InputError]) -> list[InputError]:

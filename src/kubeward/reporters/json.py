@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from kubeward import __version__
-from kubeward.findings import Finding, InputError, Severity
+from kubeward.findings import Finding, InputError, Note, RuleTally, Severity
 from kubeward.scan import Report
 
 SCHEMA_VERSION = 1
@@ -65,10 +65,32 @@ def report_dict(report: Report) -> dict[str, Any]:
             for s in report.suppressed
         ],
         "errors": [error_dict(e) for e in report.errors],
-        "results": {
-            code: {"passed": t.passed, "failed": t.failed, "skipped": t.skipped}
-            for code, t in sorted(report.tallies.items())
-        },
+        "notes": [note_dict(n) for n in report.notes],
+        "results": {code: tally_dict(t) for code, t in sorted(report.tallies.items())},
+    }
+
+
+def tally_dict(t: RuleTally) -> dict[str, int]:
+    out = {"passed": t.passed, "failed": t.failed, "skipped": t.skipped}
+    if t.manual:
+        out["manual"] = t.manual
+    if t.not_evaluated:
+        out["not_evaluated"] = t.not_evaluated
+    return out
+
+
+def note_dict(n: Note) -> dict[str, Any]:
+    return {
+        "rule": n.rule,
+        "status": n.verdict.value,
+        "message": n.message,
+        "apiVersion": n.obj.api_version,
+        "kind": n.obj.kind,
+        "namespace": n.obj.namespace,
+        "name": n.obj.name,
+        "file": n.obj.file,
+        "line": n.line,
+        "path": n.path_text,
     }
 
 

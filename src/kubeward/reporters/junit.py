@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from kubeward.findings import Finding
+from kubeward.findings import Finding, Note
 from kubeward.scan import Report
 
 # Characters XML 1.0 cannot carry at all (not even as references): control characters, lone
@@ -42,13 +42,17 @@ def render(report: Report) -> str:
     skipped: dict[str, list[tuple[Finding, str]]] = defaultdict(list)
     for s in report.suppressed:
         skipped[s.finding.rule].append((s.finding, f"{s.source}: {s.reason}"))
+    notes: dict[str, list[Note]] = defaultdict(list)
+    for n in report.notes:  # manual and not-evaluated checks: skipped, with the evidence
+        notes[n.rule].append(n)
     total = failures = skips = 0
     for rule in sorted(report.rules, key=lambda r: r.code):
         tally = report.tallies.get(rule.code)
         passed = tally.passed if tally else 0
         fails = by_rule.get(rule.code, [])
         skips_here = skipped.get(rule.code, [])
-        tests = len(fails) + len(skips_here) + (1 if passed else 0)
+        notes_here = notes.get(rule.code, [])
+        tests = len(fails) + len(skips_here) + len(notes_here) + (1 if passed else 0)
         suite = ET.SubElement(
             root,
             "testsuite",
@@ -56,7 +60,7 @@ def render(report: Report) -> str:
             tests=str(tests),
             failures=str(len(fails)),
             errors="0",
-            skipped=str(len(skips_here)),
+            skipped=str(len(skips_here) + len(notes_here)),
         )
         for f in fails:
             case = ET.SubElement(
@@ -71,6 +75,11 @@ def render(report: Report) -> str:
                 suite, "testcase", classname=rule.code, name=_case_name(f), file=f.obj.file
             )
             ET.SubElement(case, "skipped", message=why)
+        for n in notes_here:
+            case = ET.SubElement(
+                suite, "testcase", classname=rule.code, name=n.obj.display, file=n.obj.file
+            )
+            ET.SubElement(case, "skipped", message=f"{n.verdict.value}: {n.message}")
         if passed:
             ET.SubElement(
                 suite,
@@ -80,7 +89,7 @@ def render(report: Report) -> str:
             )
         total += tests
         failures += len(fails)
-        skips += len(skips_here)
+        skips += len(skips_here) + len(notes_here)
     if report.errors:
         suite = ET.SubElement(
             root,

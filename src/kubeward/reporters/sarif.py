@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from kubeward import __version__
 from kubeward.catalogue import Rule
-from kubeward.findings import Finding, Severity
+from kubeward.findings import Finding, Note, Severity, Verdict
 from kubeward.scan import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -98,6 +98,22 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
+def _note_result(n: Note, index: dict[str, int]) -> dict[str, Any]:
+    """A check a human must judge (`review`) or that could not be evaluated (`open`)."""
+    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": _uri(n.obj.file)}}}
+    if n.line is not None:
+        location["physicalLocation"]["region"] = {"startLine": n.line}
+    return {
+        "ruleId": n.rule,
+        "ruleIndex": index[n.rule],
+        "kind": "review" if n.verdict is Verdict.MANUAL else "open",
+        "level": "none",
+        "message": {"text": f"{n.obj.display}: {n.message}"},
+        "locations": [location],
+        "properties": {"status": n.verdict.value, "path": n.path_text},
+    }
+
+
 def report_dict(report: Report) -> dict[str, Any]:
     rules = sorted(report.rules, key=lambda r: r.code)
     index = {r.code: i for i, r in enumerate(rules)}
@@ -112,6 +128,8 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
         ]
         results.append(res)
+    for n in report.notes:
+        results.append(_note_result(n, index))
     notifications = [
         {
             "level": "warning" if e.warning else "error",

@@ -68,6 +68,17 @@ def render(report: Report, console: Console, *, show_suppressed: bool = False) -
             for t in _finding_lines(f, why):
                 console.print(t, soft_wrap=True)
         console.print()
+    if report.notes:
+        console.print(
+            Text("Checks a person must judge, or that could not be evaluated here", style="bold")
+        )
+        for n in sorted(report.notes, key=lambda n: (n.obj.file, n.line or 0, n.rule)):
+            line = Text("  ")
+            line.append(f"{n.verdict.value.upper():<14}", style="magenta")
+            line.append(f" {n.rule:<8} ", style="bold")
+            line.append(printable(f"{n.obj.display}: {n.message}"))
+            console.print(line, soft_wrap=True)
+        console.print()
     console.print(summary(report, show_suppressed=show_suppressed))
 
 
