@@ -16,7 +16,7 @@ from rich.markdown import Markdown
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kubeward import __version__, ruledocs
+from kubeward import __version__, frameworks, ruledocs
 from kubeward.analysis import pss
 from kubeward.catalogue import Catalogue
 from kubeward.config import Config, ConfigError, find_config, load_config
@@ -195,6 +195,13 @@ def main() -> None:
     help="Refuse files larger than this.",
 )
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
+@click.option(
+    "--framework",
+    "framework_id",
+    metavar="ID",
+    help="Report per control of a framework (cis-aks-1.8, pss, aks-seeds) and run only its "
+    "rules (unless --select is given).",
+)
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -209,6 +216,7 @@ def scan(
     show_suppressed: bool,
     max_file_size: str,
     no_progress: bool,
+    framework_id: str | None,
 ) -> None:
     """Scan manifests for security problems.
 
@@ -222,6 +230,16 @@ def scan(
     for s in (*sel, *ign):
         if not catalogue.is_known_selector(s):
             _fail(f"unknown rule or prefix {s!r} (see `kubeward rules list`)")
+    framework = None
+    if framework_id is not None:
+        framework = frameworks.available().get(framework_id)
+        if framework is None:
+            _fail(
+                f"unknown framework {framework_id!r} (known: {', '.join(frameworks.available())})"
+            )
+            return
+        if not sel:
+            sel = [code for code in framework.rules if catalogue.get(code) is not None]
     if sel or ign:
         config = Config(
             path=config.path,
@@ -246,7 +264,8 @@ def scan(
         report = engine.finish()
 
     _print_errors(report.errors)
-    _emit(report, fmt, output, show_suppressed)
+    controls = (framework, frameworks.evaluate(framework, report)) if framework else None
+    _emit(report, fmt, output, show_suppressed, controls)
     if write_baseline:
         n = write_baseline_file(write_baseline, report)
         _stderr().print(
@@ -267,7 +286,13 @@ def write_baseline_file(path: str, report: Report) -> int:
         return 0
 
 
-def _emit(report: Report, fmt: str, output: str | None, show_suppressed: bool) -> None:
+def _emit(
+    report: Report,
+    fmt: str,
+    output: str | None,
+    show_suppressed: bool,
+    controls: tuple[frameworks.Framework, list[frameworks.ControlResult]] | None = None,
+) -> None:
     renderers: dict[str, Callable[[Report], str]] = {
         "json": json_report.render,
         "sarif": sarif_report.render,
@@ -283,6 +308,10 @@ def _emit(report: Report, fmt: str, output: str | None, show_suppressed: bool) -
                     force_terminal=None if output is None else False,
                 )
                 text_report.render(report, console, show_suppressed=show_suppressed)
+                if controls is not None:
+                    text_report.render_framework(controls[0], controls[1], console)
+            elif fmt == "json" and controls is not None:
+                fh.write(json_report.render(report, controls))
             else:
                 fh.write(renderers[fmt](report))
     except OSError as err:

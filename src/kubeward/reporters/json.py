@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubeward import __version__
 from kubeward.findings import Finding, InputError, Note, RuleTally, Severity
 from kubeward.scan import Report
+
+if TYPE_CHECKING:
+    from kubeward.frameworks import ControlResult, Framework
 
 SCHEMA_VERSION = 1
 
@@ -94,9 +97,32 @@ def note_dict(n: Note) -> dict[str, Any]:
     }
 
 
-def render(report: Report) -> str:
+def framework_dict(fw: Framework, results: list[ControlResult]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status.value] = counts.get(r.status.value, 0) + 1
+    return {
+        "id": fw.id,
+        "title": fw.title,
+        "summary": counts,
+        "controls": [
+            {
+                "id": r.control.id,
+                "title": r.control.title,
+                "status": r.status.value,
+                "rules": list(r.control.rules),
+                "evidence": list(r.evidence),
+            }
+            for r in results
+        ],
+    }
+
+
+def render(report: Report, controls: tuple[Framework, list[ControlResult]] | None = None) -> str:
     """Readable and fast: top-level keys indented, one list item per line (C encoder)."""
     data = report_dict(report)
+    if controls is not None:
+        data["framework"] = framework_dict(*controls)
     lines = ["{"]
     last = len(data) - 1
     for i, (key, value) in enumerate(data.items()):

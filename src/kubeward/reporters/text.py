@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
 
 from kubeward.findings import Finding, Severity
 from kubeward.scan import Report
+
+if TYPE_CHECKING:
+    from kubeward.frameworks import ControlResult, Framework
 
 STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -110,3 +114,31 @@ def summary(report: Report, *, show_suppressed: bool = False) -> Text:
     if warnings:
         out.append(f"; {warnings} warning{'s' if warnings != 1 else ''}", style="yellow")
     return out
+
+
+CONTROL_STYLE = {
+    "pass": "green",
+    "fail": "bold red",
+    "manual": "magenta",
+    "not evaluated": "yellow",
+    "not applicable": "dim",
+    "not built": "dim",
+}
+
+
+def render_framework(fw: Framework, results: list[ControlResult], console: Console) -> None:
+    """One line per control: status, id, title; the evidence of failures below it."""
+    console.print(Text(f"{fw.title}", style="bold"))
+    for r in results:
+        line = Text("  ")
+        line.append(f"{r.status.value.upper():<15}", style=CONTROL_STYLE[r.status.value])
+        line.append(f" {r.control.id:<10} ", style="bold")
+        line.append(printable(r.control.title))
+        console.print(line, soft_wrap=True)
+        if r.status.value in ("fail", "manual", "not evaluated"):
+            for ev in r.evidence[:5]:
+                console.print(Text(" " * 29 + printable(ev), style="dim"), soft_wrap=True)
+            if len(r.evidence) > 5:
+                console.print(Text(" " * 29 + f"... and {len(r.evidence) - 5} more", style="dim"))
+    counts = Counter(r.status.value for r in results)
+    console.print(Text(", ".join(f"{n} {status}" for status, n in counts.most_common())))
