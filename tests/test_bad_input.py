@@ -1096,3 +1096,25 @@ def test_problems_of_one_file_are_capped_and_counted(tmp_path: Path) -> None:
     assert flood[-1]["message"] == "... and 70 more warnings in this file, not listed"
     assert ("other.yaml", line_of(other, "mark-other"), "POD203", "other") in run.findings
     assert run.rc == 1  # warnings alone never make the exit code 2
+
+
+def test_crd_schemas_are_not_built_but_the_object_is_scanned(tmp_path: Path) -> None:
+    # An OpenAPI schema is most of a CRD; no rule reads it, so it is never constructed. The
+    # object itself, its metadata and the rest of the file are still read and checked.
+    write(
+        tmp_path / "crd.yaml",
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        "metadata:\n  name: widgets.example.com\n  namespace: default\n"
+        "spec:\n  group: example.com\n  versions:\n  - name: v1\n    schema:\n"
+        "      openAPIV3Schema:\n        type: object\n        properties:\n"
+        '          spec: {type: "not-a-type", containers: "x"}\n',
+    )
+    from kubeward.loaders.manifests import load_file, objects
+
+    errors: list[Any] = []
+    loaded = load_file(str(tmp_path / "crd.yaml"), 1 << 20, errors)
+    assert loaded is not None and not errors
+    (crd,) = list(objects(loaded, errors))
+    assert crd.name == "widgets.example.com"
+    assert crd.raw["spec"]["group"] == "example.com"
+    assert crd.raw["spec"]["versions"][0]["schema"] == {}

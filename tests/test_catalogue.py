@@ -84,7 +84,13 @@ def test_docstring_has_title_summary_and_sections(r) -> None:  # type: ignore[no
 @pytest.mark.parametrize("r", RULES, ids=lambda r: r.code)
 def test_every_rule_has_pass_and_fail_fixtures(r) -> None:  # type: ignore[no-untyped-def]
     folder = EXAMPLES / r.code
-    names = [p.name for p in folder.glob("*.yaml")] if folder.is_dir() else []
+    fixtures = (".yaml", ".json", ".tf", ".bicep")  # as tests/rules/test_fixtures.py runs them
+    # ... and directories holding a host's root file system (NODE rules).
+    names = (
+        [p.name for p in folder.iterdir() if p.suffix in fixtures or p.is_dir()]
+        if folder.is_dir()
+        else []
+    )
     assert any(n.startswith("pass") for n in names), f"{r.code} needs a pass*.yaml fixture"
     assert any(n.startswith("fail") for n in names), f"{r.code} needs a fail*.yaml fixture"
 

@@ -250,7 +250,7 @@ def test_finding_exits_1_and_fail_on_thresholds(tmp_path: Path) -> None:
         (["scan", "--bogus", "{path}"], "No such option"),
         (["scan", "--select", "NOPE", "{path}"], "unknown rule or prefix 'NOPE'"),
         (["scan", "--ignore", "POD101,XYZ9", "{path}"], "unknown rule or prefix 'XYZ9'"),
-        (["scan"], "Missing argument"),
+        (["scan"], "give PATH... to scan, or --cluster"),
         (["scan", "-f", "xml", "{path}"], "'xml' is not one of"),
         (["scan", "--fail-on", "severe", "{path}"], "'severe' is not one of"),
         (["scan", "--max-file-size", "lots", "{path}"], "is not a size"),

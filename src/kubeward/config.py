@@ -13,6 +13,10 @@
         reason: node exporter reads host network statistics
     options:                       # rule options
       IMG004: {allowed_registries: [myregistry.azurecr.io]}
+    rbac:                          # RBAC rules: roles and bindings Kubernetes and AKS manage
+      exempt-builtin: true         # are left out (default); false reports them too
+      managed:                     # more roles/bindings to treat as platform-managed (globs)
+        - {kinds: [ClusterRoleBinding], names: ["gatekeeper-*"]}
 
 The file is found as `--config FILE`, else `.kubeward.yaml` (or `.yml`) in the current
 directory or the nearest parent directory that has one.
@@ -26,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kubeward.analysis.rbac import ManagedPattern, RbacSettings
 from kubeward.findings import Severity
 from kubeward.loaders.manifests import DocLocator, parse
 
@@ -33,7 +38,9 @@ if TYPE_CHECKING:
     from kubeward.catalogue import Catalogue
 
 CONFIG_NAMES = (".kubeward.yaml", ".kubeward.yml")
-TOP_KEYS = {"select", "ignore", "severity", "fail-on", "exemptions", "options"}
+TOP_KEYS = {"select", "ignore", "severity", "fail-on", "exemptions", "options", "rbac"}
+RBAC_KEYS = {"exempt-builtin", "managed"}
+MANAGED_KEYS = {"kinds", "names", "namespaces"}
 EXEMPTION_KEYS = {"rules", "namespaces", "kinds", "names", "containers", "reason"}
 
 
@@ -73,6 +80,7 @@ class Config:
     fail_on: str | None = None  # a severity label, or "none" (never fail on findings)
     exemptions: tuple[Exemption, ...] = ()
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    rbac: RbacSettings = field(default_factory=RbacSettings)
 
 
 def find_config(start: str | None = None) -> str | None:
@@ -213,6 +221,43 @@ def load_config(path: str, catalogue: Catalogue | None = None) -> Config:
             )
         options[key] = dict(opts)
 
+    rbac = RbacSettings()
+    raw_rbac = data.get("rbac")
+    if raw_rbac is not None:
+        if not isinstance(raw_rbac, Mapping):
+            raise fail(("rbac",), "expected a mapping (exempt-builtin, managed)")
+        for key in raw_rbac:
+            if key not in RBAC_KEYS:
+                raise fail(
+                    ("rbac", key), f"unknown key {key!r} (known: {', '.join(sorted(RBAC_KEYS))})"
+                )
+        exempt = raw_rbac.get("exempt-builtin", True)
+        if not isinstance(exempt, bool):
+            raise fail(("rbac", "exempt-builtin"), "expected true or false")
+        raw_managed = raw_rbac.get("managed") or []
+        if not isinstance(raw_managed, list):
+            raise fail(("rbac", "managed"), "expected a list")
+        managed: list[ManagedPattern] = []
+        for i, entry in enumerate(raw_managed):
+            entry_at: tuple[str | int, ...] = ("rbac", "managed", i)
+            if not isinstance(entry, Mapping):
+                raise fail(entry_at, "expected a mapping (kinds, names, namespaces)")
+            for key in entry:
+                if key not in MANAGED_KEYS:
+                    raise fail(
+                        entry_at + (key,),
+                        f"unknown key {key!r} (known: {', '.join(sorted(MANAGED_KEYS))})",
+                    )
+            pattern = ManagedPattern(
+                kinds=strings(entry.get("kinds"), entry_at + ("kinds",)),
+                names=strings(entry.get("names"), entry_at + ("names",)),
+                namespaces=strings(entry.get("namespaces"), entry_at + ("namespaces",)),
+            )
+            if not (pattern.kinds or pattern.names or pattern.namespaces):
+                raise fail(entry_at, "give at least one of kinds, names, namespaces")
+            managed.append(pattern)
+        rbac = RbacSettings(exempt_builtin=exempt, managed=tuple(managed))
+
     select = data.get("select")
     return Config(
         path=path,
@@ -222,4 +267,5 @@ def load_config(path: str, catalogue: Catalogue | None = None) -> Config:
         fail_on=fail_on,
         exemptions=tuple(exemptions),
         options=options,
+        rbac=rbac,
     )

@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from kubeward.catalogue import Catalogue, Rule
 
@@ -26,11 +27,55 @@ def examples(code: str) -> list[Example]:
     if not base.is_dir():
         return []
     out = [
-        Example(entry.name, entry.name.startswith("pass"), entry.read_text(encoding="utf-8"))
+        Example(entry.name, entry.name.startswith("pass"), _with_expectations(base, entry.name))
         for entry in base.iterdir()
-        if entry.name.endswith(".yaml") and not entry.name.endswith(".fixed.yaml")
+        if entry.name.endswith(FIXTURE_SUFFIXES) and not entry.name.endswith(".fixed.yaml")
+    ]
+    out += [
+        Example(entry.name + "/", entry.name.startswith("pass"), root_fixture_text(entry))
+        for entry in base.iterdir()
+        if entry.is_dir() and entry.name.startswith(("pass", "fail"))
     ]
     return sorted(out, key=lambda e: (not e.passing, e.name))
+
+
+def root_fixture_text(folder: Any) -> str:
+    """A root file system fixture (a directory: `root/`, optional `proc/`, `expect.txt`...)
+    shown as its files one after another, links as `path -> target`."""
+    import pathlib
+
+    base = pathlib.Path(str(folder))
+    parts: list[str] = []
+    for path in sorted(base.rglob("*")):
+        rel = path.relative_to(base).as_posix()
+        if path.is_symlink():
+            parts.append(f"==> {rel} -> {os.readlink(path)} <==")
+        elif path.is_file():
+            text = path.read_text(encoding="utf-8").replace("\0", " ")
+            parts.append(f"==> {rel} <==\n{text.rstrip(chr(10))}")
+    return "\n\n".join(parts) + "\n"
+
+
+# Fixture formats and their code-fence languages: manifests, and AKS cluster configuration.
+FIXTURE_SUFFIXES = (".yaml", ".json", ".tf", ".bicep")
+_FENCE = {".yaml": "yaml", ".json": "json", ".tf": "hcl", ".bicep": "bicep", "": "text"}
+
+
+def _with_expectations(base: Any, name: str) -> str:
+    """The fixture's text; JSON has no comments, so its expected lines (sidecar NAME.expect)
+    are shown as `// expect:` marks, the convention of the other formats."""
+    text: str = base.joinpath(name).read_text(encoding="utf-8")
+    if not name.endswith(".json"):
+        return text
+    sidecar = base.joinpath(name[: -len(".json")] + ".expect")
+    if not sidecar.is_file():
+        return text
+    lines = text.splitlines()
+    for entry in sidecar.read_text(encoding="utf-8").splitlines():
+        number, _, codes = entry.partition(":")
+        if number.strip().isdigit() and 0 < int(number) <= len(lines):
+            lines[int(number) - 1] += f"  // expect: {codes.strip()}"
+    return "\n".join(lines) + "\n"
 
 
 def _target_word(rule: Rule) -> str:
@@ -39,6 +84,11 @@ def _target_word(rule: Rule) -> str:
         "Workload": "each object that runs pods",
         "Resource": "each object",
         "Inventory": "all objects of the scan together",
+        "CredentialScene": "pods, Secrets, ServiceAccounts and the references between them, "
+        "across the scan",
+        "AksCluster": "each AKS cluster (az JSON, ARM, Bicep or Terraform)",
+        "NodePool": "each node pool of an AKS cluster",
+        "NodeHost": "each node host (a root file system offline, or a live node)",
     }.get(rule.target.__name__, rule.target.__name__)
 
 
@@ -75,19 +125,30 @@ def rule_page(rule: Rule) -> str:
             lines += [
                 f"### `{ex.name}` ({verdict})",
                 "",
-                "```yaml",
+                f"```{_FENCE.get(os.path.splitext(ex.name)[1], 'yaml')}",
                 ex.text.rstrip("\n"),
                 "```",
                 "",
             ]
-    lines += [
-        "## Suppress",
-        "",
-        f'Annotate the object or its pod template with `kubeward.io/ignore: "{rule.code} '
-        'reason"` (or `kubeward.io/ignore.<container>` for one container), or add an '
-        "exemption to `.kubeward.yaml`. See [suppressions](../suppressions.md).",
-        "",
-    ]
+    if rule.target.__name__ in ("AksCluster", "NodePool"):  # not a Kubernetes object
+        suppress = (
+            f"Add an exemption for `{rule.code}` to `.kubeward.yaml` (`kinds: [ManagedCluster]` "
+            "or `[AgentPool]`, `names: [...]`), or record it in a baseline. See "
+            "[suppressions](../suppressions.md)."
+        )
+    elif rule.target.__name__ == "NodeHost":  # a host, not a Kubernetes object
+        suppress = (
+            f"Add an exemption for `{rule.code}` to `.kubeward.yaml` (`kinds: [NodeHost]`, "
+            "`names: [<hostname>]`), or record it in a baseline. See "
+            "[suppressions](../suppressions.md)."
+        )
+    else:
+        suppress = (
+            f'Annotate the object or its pod template with `kubeward.io/ignore: "{rule.code} '
+            'reason"` (or `kubeward.io/ignore.<container>` for one container), or add an '
+            "exemption to `.kubeward.yaml`. See [suppressions](../suppressions.md)."
+        )
+    lines += ["## Suppress", "", suppress, ""]
     return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import inspect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,10 @@ from kubeward.findings import (
     Verdict,
     Violation,
 )
+from kubeward.loaders import aks as aks_loader
 from kubeward.loaders import manifests
+from kubeward.model import network
+from kubeward.model import rbac as rbac_model
 from kubeward.model.container import Container
 from kubeward.model.inventory import Inventory
 from kubeward.model.path import Path
@@ -44,6 +48,8 @@ class Report:
     tallies: dict[str, RuleTally] = field(default_factory=dict)
     stats: Stats = field(default_factory=Stats)
     rules: list[Rule] = field(default_factory=list)
+    # A live scan's cluster: name, context, server, version, aks (None for files)
+    cluster: Mapping[str, Any] | None = None
 
     @property
     def failed_inputs(self) -> list[InputError]:
@@ -88,12 +94,28 @@ class Engine:
         self._options = {
             r.code: {**r.options, **self.config.options.get(r.code, {})} for r in rules
         }
+        # Each rule as a one-argument call, its options bound once: rules run hundreds of
+        # thousands of times in a large scan, so the loop in `_run` stays minimal.
+        self._calls: dict[str, Callable[[Any], Iterable[Violation]]] = {
+            r.code: _bind(r, self._options[r.code]) for r in rules
+        }
         self._stdin_text: str | None = None
+        self._iac_cache: dict[str, Any] = {}  # Terraform modules read for AKS clusters
+        # Scene views may name the paths their rules report on (`anchor_paths(resource,
+        # workload)`); their lines are recorded while the file is parsed, so findings there
+        # need no re-parse of the file at the end.
+        self._anchored = [t for t in self._by_target if callable(getattr(t, "anchor_paths", None))]
+        self._anchors: dict[int, dict[Path, int | None]] = {}
 
     @property
     def workloads(self) -> Sequence[Workload]:
         """Every pod-carrying object added so far."""
         return self._workloads
+
+    @property
+    def resources(self) -> Sequence[Resource]:
+        """Every object added so far."""
+        return self._resources
 
     # ------------------------------------------------------------------ input
 
@@ -105,6 +127,11 @@ class Engine:
             for i, name in enumerate(files):
                 if progress is not None:
                     progress(i, len(files), name)
+                if aks_loader.handles(name):  # Terraform and Bicep: AKS cluster configuration
+                    self.report.stats.files += 1
+                    for s in aks_loader.load_for_scan(name, self.report.errors, self._iac_cache):
+                        self.add_subject(s.view, s.resource, s.line_of)
+                    continue
                 loaded = manifests.load_file(name, max_file_size, self.report.errors)
                 if loaded is not None:
                     if loaded.text is not None:
@@ -122,6 +149,8 @@ class Engine:
         stats = self.report.stats
         stats.files += 1
         stats.documents += len(loaded.documents)
+        for s in aks_loader.subjects_in(loaded, self.report.errors):  # AKS cluster JSON/YAML
+            self.add_subject(s.view, s.resource, s.line_of)
         locators = {d.index: manifests.DocLocator(d) for d in loaded.documents}
         for resource in manifests.objects(loaded, self.report.errors):
             self._add(resource, locators[resource.source.doc].line)
@@ -160,8 +189,12 @@ class Engine:
         stats.objects += 1
         stats.kinds[resource.kind] = stats.kinds.get(resource.kind, 0) + 1
         self._problems(resource, resource.problems, line_of)
+        self._problems(resource, network.problems_of(resource), line_of)
+        self._problems(resource, rbac_model.problems_of(resource), line_of)
         self._resources.append(resource)
         workload = self._workload(resource)
+        if self._anchored:
+            self._anchor(resource, workload, line_of)
         if workload is not None:
             self._problems(resource, workload.problems, line_of)
             self._workloads.append(workload)
@@ -177,6 +210,24 @@ class Engine:
         container_rules = self._by_target.get(Container, ())
         for container in workload.containers:
             self._run(container_rules, container, resource, annotations, line_of)
+
+    def _anchor(
+        self,
+        resource: Resource,
+        workload: Workload | None,
+        line_of: Callable[[Path], int | None],
+    ) -> None:
+        """Record the lines of the paths scene views will report on (see `anchor_paths`)."""
+        known: dict[Path, int | None] = {}
+        try:
+            for target in self._anchored:
+                for p in getattr(target, "anchor_paths")(resource, workload):  # noqa: B009
+                    at = resource.source.prefix + p
+                    known[at] = line_of(at)
+        except Exception:  # a model bug costs only the shortcut: lines are found by re-parsing
+            return
+        if known:
+            self._anchors[id(resource)] = known
 
     def _workload(self, resource: Resource) -> Workload | None:
         template = template_path(resource)
@@ -253,10 +304,15 @@ class Engine:
         annotations: list[IgnoreAnnotation],
         line_of: Callable[[Path], int | None],
     ) -> None:
+        tallies, calls = self.report.tallies, self._calls
         for rule in rules:
-            violations = self._violations(rule, subject, resource)
+            try:
+                violations = list(calls[rule.code](subject))
+            except Exception as err:  # a rule bug must not end the scan
+                self._rule_failed(rule, err, resource)
+                continue
             if not violations:
-                self.report.tallies[rule.code].add(Outcome.PASS)
+                tallies[rule.code].passed += 1
                 continue
             any_open = False
             noted: set[Verdict] = set()
@@ -286,20 +342,23 @@ class Engine:
 
     def _violations(self, rule: Rule, subject: Any, resource: Resource | None) -> list[Violation]:
         try:
-            return list(rule.run(subject, self._options.get(rule.code)))
+            return list(self._calls[rule.code](subject))
         except Exception as err:  # a rule bug must not end the scan
-            where = resource.source.file if resource is not None else "<scan>"
-            what = resource.display if resource is not None else None
-            self.report.errors.append(
-                InputError(
-                    where,
-                    resource.source.line if resource else None,
-                    f"internal error in rule {rule.code} ({type(err).__name__}: {err}); "
-                    "please report this",
-                    obj=what,
-                )
-            )
+            self._rule_failed(rule, err, resource)
             return []
+
+    def _rule_failed(self, rule: Rule, err: Exception, resource: Resource | None) -> None:
+        where = resource.source.file if resource is not None else "<scan>"
+        what = resource.display if resource is not None else None
+        self.report.errors.append(
+            InputError(
+                where,
+                resource.source.line if resource else None,
+                f"internal error in rule {rule.code} ({type(err).__name__}: {err}); "
+                "please report this",
+                obj=what,
+            )
+        )
 
     def _finding(
         self,
@@ -343,14 +402,14 @@ class Engine:
             for rule in sorted(scene_rules, key=lambda r: r.code):
                 scene = scenes.get(rule.target)
                 if scene is None:
-                    scene = scenes[rule.target] = scene_of(rule.target, inventory)
+                    scene = scenes[rule.target] = scene_of(rule.target, inventory, self.config)
                 violations = self._violations(rule, scene, None)
                 flagged: set[int] = set()
                 for v in violations:
                     if v.resource is None:
                         continue
                     res = v.resource
-                    line_of = _lines_via(locator, res)
+                    line_of = _lines_via(locator, res, self._anchors.get(id(res)))
                     if v.verdict is not Verdict.FAIL:
                         self._note(rule, v, res, line_of)
                         continue
@@ -375,17 +434,28 @@ class Engine:
 PER_OBJECT: tuple[type, ...] = (Resource, Workload, Container)
 
 
-def scene_of(target: type, inventory: Inventory) -> Any:
+def scene_of(target: type, inventory: Inventory, config: Config | None = None) -> Any:
+    """The scene view a rule targets. A view whose `from_inventory` takes a `config`
+    parameter gets the scan's configuration (for settings such as `rbac:`)."""
     if target is Inventory:
         return inventory
     build = getattr(target, "from_inventory", None)
     if build is None:
         raise TypeError(f"rules cannot target {target.__name__}: it has no from_inventory()")
+    if config is not None and "config" in inspect.signature(build).parameters:
+        return build(inventory, config=config)
     return build(inventory)
 
 
 def is_scene_type(target: type) -> bool:
     return target is Inventory or callable(getattr(target, "from_inventory", None))
+
+
+def _bind(rule: Rule, options: Mapping[str, Any]) -> Callable[[Any], Iterable[Violation]]:
+    if not rule.options:
+        return rule.func
+    func = rule.func
+    return lambda subject: func(subject, options)
 
 
 def _outcome(any_open: bool, noted: set[Verdict]) -> Outcome:
@@ -422,8 +492,12 @@ def _capped(errors: list[InputError]) -> list[InputError]:
     return out
 
 
-def _lines_via(locator: manifests.Locator, res: Resource) -> Callable[[Path], int | None]:
+def _lines_via(
+    locator: manifests.Locator, res: Resource, known: Mapping[Path, int | None] | None = None
+) -> Callable[[Path], int | None]:
     def line_of(path: Path) -> int | None:
+        if known is not None and path in known:  # recorded while the file was parsed
+            return known[path]
         if path == res.source.prefix:  # the object itself: its line is known
             return res.source.line
         return locator.line(res.source, path)
@@ -446,8 +520,51 @@ def scan_paths(
     return engine.finish()
 
 
+def scan_cluster(
+    settings: Any,
+    catalogue: Catalogue,
+    config: Config | None = None,
+    *,
+    baseline: set[str] | None = None,
+    only: Sequence[Rule] | None = None,
+    aks_defaults: bool = True,
+    keep_placements: bool = False,
+) -> tuple[Report, Engine, Any]:
+    """Scan a live cluster (`settings`: a `loaders.cluster.ClusterSettings`). Returns the
+    report (naming the cluster), the engine (its resources and workloads) and the
+    `ClusterRead` (pod placements, counters). On AKS, AKS-managed system objects are exempt
+    unless `aks_defaults` is False. Raises `loaders.cluster.ClusterError` when the cluster
+    cannot be read at all."""
+    from dataclasses import replace
+
+    from kubeward.loaders import cluster
+
+    reader = cluster.ClusterReader(settings, keep_placements=keep_placements)
+    try:
+        errors: list[InputError] = []
+        nodes = reader.probe(errors)
+        config = config or Config()
+        if reader.read.info.aks and aks_defaults:
+            config = replace(config, exemptions=(*config.exemptions, *cluster.aks_exemptions()))
+        engine = Engine(catalogue, config, baseline=baseline, only=only)
+        engine.report.errors.extend(errors)
+        engine.add_resources(nodes)
+        engine.add_resources(reader.resources(engine.report.errors))
+    finally:
+        reader.close()
+    info = reader.read.info
+    engine.report.cluster = {
+        "name": info.name,
+        "context": info.context,
+        "server": info.server,
+        "version": info.version,
+        "aks": info.aks,
+    }
+    return engine.finish(), engine, reader.read
+
+
 def options_for(rule: Rule, config: Config) -> Mapping[str, Any]:
     return {**rule.options, **config.options.get(rule.code, {})}
 
 
-__all__ = ["Engine", "Report", "options_for", "scan_paths"]
+__all__ = ["Engine", "Report", "options_for", "scan_cluster", "scan_paths"]

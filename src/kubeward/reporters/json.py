@@ -48,9 +48,11 @@ def report_dict(report: Report) -> dict[str, Any]:
     for f in report.findings:
         by_sev[f.severity.label] += 1
     st = report.stats
+    cluster = {"cluster": dict(report.cluster)} if report.cluster is not None else {}
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "kubeward", "version": __version__},
+        **cluster,
         "summary": {
             "files": st.files,
             "documents": st.documents,

@@ -100,10 +100,18 @@ def summary(report: Report, *, show_suppressed: bool = False) -> Text:
                 out.append(", ")
             out.append(f"{count} {sev.label}", style=STYLE[sev])
         out.append(")")
-    out.append(
-        f" in {st.objects} object{'s' if st.objects != 1 else ''} from "
-        f"{st.files} file{'s' if st.files != 1 else ''}"
-    )
+    if report.cluster is not None:
+        c = report.cluster
+        context = f" (context {c.get('context')})" if c.get("context") else ""
+        out.append(
+            f" in {st.objects} object{'s' if st.objects != 1 else ''} from cluster "
+            f"{printable(str(c.get('name')))}{printable(context)}"
+        )
+    else:
+        out.append(
+            f" in {st.objects} object{'s' if st.objects != 1 else ''} from "
+            f"{st.files} file{'s' if st.files != 1 else ''}"
+        )
     if report.suppressed:
         hint = "" if show_suppressed else ", shown with --show-suppressed"
         out.append(f"; {len(report.suppressed)} suppressed{hint}")

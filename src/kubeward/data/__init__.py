@@ -1,0 +1,1 @@
+"""Data files shipped with kubeward (tables kept as data, not code)."""
