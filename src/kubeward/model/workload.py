@@ -10,6 +10,7 @@ from kubeward.findings import Violation
 from kubeward.model.container import Container, ContainerKind, build_container
 from kubeward.model.path import Path
 from kubeward.model.resource import EMPTY, Problem, Reader, Resource, as_path
+from kubeward.model.selector import checked_selector
 
 # (API group, kind) -> path of the pod template inside the object. () means the object IS a
 # pod (metadata + spec). Groups list every version family the kind was served from.
@@ -233,17 +234,4 @@ def _selector(
     if resource.kind == "ReplicationController":  # a plain label map, not a LabelSelector
         return {"matchLabels": reader.string_map(node, "selector", owner_path)}, path
     sel = reader.mapping(node, "selector", owner_path)
-    expressions = []
-    for i, e in reader.maps(sel, "matchExpressions", path):
-        at = path + ("matchExpressions", i)
-        expressions.append(
-            {
-                "key": reader.string(e, "key", at) or "",
-                "operator": reader.string(e, "operator", at) or "",
-                "values": list(reader.strings(e, "values", at)),
-            }
-        )
-    return {
-        "matchLabels": reader.string_map(sel, "matchLabels", path),
-        "matchExpressions": expressions,
-    }, path
+    return checked_selector(reader, sel, path), path
