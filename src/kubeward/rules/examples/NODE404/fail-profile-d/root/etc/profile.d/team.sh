@@ -1,0 +1,2 @@
+# set by the image build
+export EDITOR=vi; umask 002
