@@ -193,3 +193,35 @@ def test_max_pods_outside_ten_to_250_is_reported() -> None:
 def test_unknown_plugin_is_refused() -> None:
     with pytest.raises(PlanError, match="network plugin"):
         plan("flannel", PoolPlan("np", 3, 30))
+
+
+def test_upgrade_surge_room_of_an_azure_cni_subnet() -> None:
+    # 7 nodes + 1 surge node at 30 pods: 8 x 31 = 248 of 251 usable in a /24; 8 nodes: 279
+    subnet = parse_cidr("10.0.1.0/24", "subnet")
+    [fits] = ipplan.upgrade_surge(ipplan.Plan("azure", (PoolPlan("np", 7, 30, subnet=subnet),)))
+    assert (fits.needed, fits.available, fits.fits) == (248, 251, True)
+    [full] = ipplan.upgrade_surge(ipplan.Plan("azure", (PoolPlan("np", 8, 30, subnet=subnet),)))
+    assert (full.needed, full.fits) == (279, False)
+    assert "does NOT fit" in full.text() and "10.0.1.0/24" in full.text()
+
+
+def test_upgrade_surge_counts_the_surge_now_not_at_the_autoscaler_maximum() -> None:
+    subnet = parse_cidr("10.0.1.0/24", "subnet")
+    pool = PoolPlan("np", 4, 30, Surge.parse("50%"), max_nodes=40, subnet=subnet)
+    [room] = ipplan.upgrade_surge(ipplan.Plan("azure", (pool,)))
+    assert room.needed == (4 + 2) * 31
+
+
+def test_upgrade_surge_of_kubenet_nodes_and_pod_cidr() -> None:
+    subnet = parse_cidr("10.0.0.0/28", "subnet")  # 11 usable: node addresses only
+    pod_cidr = parse_cidr("10.244.0.0/22", "pod CIDR")  # four /24 blocks
+    pools = (PoolPlan("a", 2, 110, subnet=subnet), PoolPlan("b", 2, 110, Surge(0, False)))
+    rooms = ipplan.upgrade_surge(ipplan.Plan("kubenet", pools, pod_cidr=pod_cidr))
+    by_holds = {r.holds: r for r in rooms}
+    assert (by_holds["nodes"].needed, by_holds["nodes"].fits) == (3, True)
+    pods = by_holds["a /24 per node"]
+    assert (pods.needed, pods.available, pods.fits) == (5, 4, False)  # 2 + 1 surge + 2 + 0
+
+
+def test_upgrade_surge_leaves_out_ranges_nobody_gave() -> None:
+    assert ipplan.upgrade_surge(ipplan.Plan("azure", (PoolPlan("np", 3, 30),))) == ()

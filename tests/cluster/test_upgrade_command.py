@@ -1,5 +1,5 @@
 """`kubeward upgrade`: removed API versions, drain verdicts per workload and per node, surge
-capacity stated as not checked; on manifests and on the live shop cluster."""
+capacity from the AKS configuration; on manifests and on the live shop cluster."""
 
 from __future__ import annotations
 
@@ -119,3 +119,57 @@ def test_upgrade_target_must_be_newer(shop_server: FakeApiServer, tmp_path: Path
     result = run("--to", "1.29", "--cluster", "--kubeconfig", str(config))
     assert result.exit_code == 2
     assert "already runs v1.29.4" in result.output
+
+
+AKS_EXAMPLES = Path(__file__).resolve().parents[2] / "src/kubeward/rules/examples/AKS025"
+READY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: api, image: "r.example.com/api:1"}]
+"""
+
+
+def test_surge_room_from_the_aks_configuration(tmp_path: Path) -> None:
+    path = tmp_path / "app.yaml"
+    path.write_text(READY, encoding="utf-8")
+    # Overlay cluster at 1.35, pools system (3 nodes) and apps (3), surge 1 each: 8 nodes
+    # during the upgrade, each taking a /24 of the pod CIDR.
+    small = run(
+        "--to", "1.36", str(path), "--aks", str(AKS_EXAMPLES / "fail-az.json"), "-f", "json"
+    )
+    assert small.exit_code == 1, small.output
+    data = json.loads(small.stdout)
+    assert data["current"] == "1.35.2"
+    assert data["surge"]["checked"] is True
+    [room] = data["surge"]["ranges"]
+    assert (room["range"], room["holds"]) == ("192.168.0.0/22", "a /24 per node")
+    assert (room["needed"], room["available"], room["fits"]) == (8, 4, False)
+    assert data["workloads"][0]["verdict"] == "ready"  # only the surge fails the run
+
+    roomy = run("--to", "1.36", str(path), "--aks", str(AKS_EXAMPLES / "pass-az.json"))
+    assert roomy.exit_code == 0, roomy.output
+    assert "192.168.0.0/16" in roomy.stdout and "256 available: fits" in roomy.stdout
+
+
+def test_surge_not_checked_without_or_with_a_broken_aks_configuration(tmp_path: Path) -> None:
+    path = tmp_path / "app.yaml"
+    path.write_text(READY, encoding="utf-8")
+    plain = run("--to", "1.36", str(path), "-f", "json")
+    assert plain.exit_code == 0, plain.output
+    surge = json.loads(plain.stdout)["surge"]
+    assert surge["checked"] is False and "--aks" in surge["reason"]
+    broken = tmp_path / "cluster.json"
+    broken.write_text('{"name": "x", "properties": [', encoding="utf-8")
+    bad = run("--to", "1.36", str(path), "--aks", str(broken), "-f", "json")
+    assert bad.exit_code == 2, bad.output
+    assert "cluster.json" in bad.stderr and "Traceback" not in bad.output
+    assert json.loads(bad.stdout)["surge"]["checked"] is False
+    older = run("--to", "1.35", str(path), "--aks", str(AKS_EXAMPLES / "pass-az.json"))
+    assert older.exit_code == 2 and "already runs 1.35.2" in older.stderr

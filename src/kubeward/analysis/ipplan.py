@@ -495,3 +495,57 @@ def default_max_pods(plugin: str, pod_subnet: bool = False) -> int:
 
 def ranges(texts: Iterable[str], what: str) -> tuple[Range, ...]:
     return tuple(parse_cidr(t, what) for t in texts)
+
+
+# ----------------------------------------------------------------------------- upgrade surge
+
+
+@dataclass(frozen=True, slots=True)
+class SurgeRoom:
+    """Whether one address range holds the pools' current nodes plus their upgrade surge.
+
+    AKS adds the surge nodes (and, with flat Azure CNI, addresses for all their pods) before
+    it drains a node; when the subnet or pod CIDR cannot hold them, the upgrade fails.
+    """
+
+    range: Range
+    holds: str  # "nodes and pods", "nodes", "pods", "a /24 per node"
+    pools: tuple[str, ...]
+    needed: int  # addresses (or /24 blocks for a pod CIDR) during the upgrade
+    available: int
+
+    @property
+    def fits(self) -> bool:
+        return self.needed <= self.available
+
+    def text(self) -> str:
+        unit = "/24 blocks" if self.holds == "a /24 per node" else "addresses"
+        verdict = "fits" if self.fits else "does NOT fit"
+        return (
+            f"{self.range.name} {self.range.text} ({self.holds}; pool(s) "
+            f"{', '.join(self.pools)}): {self.needed:,} {unit} needed during the upgrade, "
+            f"{self.available:,} available: {verdict}"
+        )
+
+
+def upgrade_surge(plan: Plan) -> tuple[SurgeRoom, ...]:
+    """Room for the upgrade surge in every range the plan knows: each pool subnet (nodes, and
+    pods with flat Azure CNI), and the pod CIDR of kubenet and overlay (one /24 per node).
+    Ranges the plan does not know are left out."""
+    out = [
+        SurgeRoom(n.subnet, n.what, n.pools, n.upgrade, usable(n.subnet.network.prefixlen))
+        for n in _needs(plan)
+        if n.subnet is not None
+    ]
+    if plan.plugin in ("kubenet", "overlay") and plan.pod_cidr is not None:
+        nodes = sum(p.nodes + p.surge.nodes(p.nodes) for p in plan.pools)
+        out.append(
+            SurgeRoom(
+                plan.pod_cidr,
+                "a /24 per node",
+                tuple(p.name for p in plan.pools),
+                nodes,
+                per_node_24_capacity(plan.pod_cidr.network),
+            )
+        )
+    return tuple(out)

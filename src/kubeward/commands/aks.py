@@ -228,6 +228,11 @@ def ipplan_command(
     sys.exit(0 if report.ok else 1)
 
 
+def cluster_plan(cluster: AksCluster) -> ipplan.Plan:
+    """The address plan an AKS cluster file describes, with no flag overriding it."""
+    return _plan(cluster, None, None, None, None, None, None, None, None, None, None, (), ())
+
+
 def _plan(
     cluster: AksCluster | None,
     plugin: str | None,

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
+from kubeward.analysis import ipplan
 from kubeward.analysis.drain import (
     Blocker,
     DrainPlan,
@@ -26,11 +28,14 @@ from kubeward.analysis.drain import (
     owners_index,
     workload_verdicts,
 )
+from kubeward.commands import aks as aks_cmd
 from kubeward.commands import cluster as cluster_cmd
 from kubeward.config import Config
 from kubeward.findings import Finding, InputError
+from kubeward.loaders import aks as aks_loader
 from kubeward.loaders.cluster import ClusterError
 from kubeward.loaders.manifests import DEFAULT_MAX_FILE_SIZE
+from kubeward.model.aks import AksCluster
 from kubeward.model.inventory import Inventory
 from kubeward.model.upgrade import KubeVersion
 from kubeward.reporters.text import printable
@@ -39,10 +44,13 @@ from kubeward.scan import Engine, Report, scan_cluster
 
 API_RULES = ("UPG001", "UPG002")
 SURGE_NOT_CHECKED = (
-    "not checked here: whether each node pool's subnet has room for its surge nodes "
+    "not checked: whether each node pool's subnet has room for its surge nodes "
     "(maxSurge x (maxPods + 1) addresses with Azure CNI) needs the AKS configuration; "
-    "`kubeward ipplan CLUSTER.json` computes the addresses each subnet needs during an "
-    "upgrade surge"
+    "give it with --aks CLUSTER.json (any `kubeward aks` input)"
+)
+SURGE_UNKNOWN = (
+    "no pool subnet or pod CIDR is known in the AKS configuration (a subnet created "
+    "elsewhere, or no network profile); `kubeward ipplan FILE --subnet CIDR` plans it"
 )
 
 
@@ -54,8 +62,18 @@ SURGE_NOT_CHECKED = (
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--aks",
+    "aks_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="AKS cluster configuration (az/ARM JSON, ARM template, Bicep, Terraform): check "
+    "that each node pool's subnet has room for its upgrade surge.",
+)
 @cluster_cmd.cluster_options
-def upgrade(paths: tuple[str, ...], target: str, fmt: str, **live: Any) -> None:
+def upgrade(
+    paths: tuple[str, ...], target: str, fmt: str, aks_file: str | None, **live: Any
+) -> None:
     """Upgrade readiness: removed API versions and drain blockers.
 
     \b
@@ -64,11 +82,11 @@ def upgrade(paths: tuple[str, ...], target: str, fmt: str, **live: Any) -> None:
     2. the drain verdict of every workload (PodDisruptionBudgets that allow
        no eviction, single replicas, pods without a controller, emptyDir data,
        node-local volumes) and, with --cluster, of every node;
-    3. surge capacity of the node pools' subnets: not checked here (see
-       `kubeward ipplan`).
+    3. with --aks, whether each node pool's subnet (and the kubenet or overlay
+       pod CIDR) has room for the pool's nodes plus its maxSurge nodes.
 
-    Exit code 1 when an API version is removed at the target or a drain would be
-    blocked, 2 when an input could not be read.
+    Exit code 1 when an API version is removed at the target, a drain would be
+    blocked or a subnet cannot hold the surge; 2 when an input could not be read.
     """
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     problem = cluster_cmd.cluster_problem(live, paths)
@@ -80,6 +98,7 @@ def upgrade(paths: tuple[str, ...], target: str, fmt: str, **live: Any) -> None:
     except ValueError as e:
         err.print(f"kubeward: error: --to: {e}", markup=False)
         sys.exit(2)
+    surge = _surge(aks_file, err) if aks_file is not None else Surge(None, SURGE_NOT_CHECKED)
     catalogue = default_catalogue()
     rules = [r for r in (catalogue.get(code) for code in API_RULES) if r is not None]
     config = Config(options={code: {"target_version": str(to)} for code in API_RULES})
@@ -99,21 +118,18 @@ def upgrade(paths: tuple[str, ...], target: str, fmt: str, **live: Any) -> None:
             err.print(f"kubeward: error: cluster: {e}", markup=False)
             sys.exit(2)
         current = report.cluster.get("version") if report.cluster else None
-        if current:
-            try:
-                if KubeVersion.parse(current) >= to:
-                    err.print(
-                        f"kubeward: error: the cluster already runs {current}; --to must be newer",
-                        markup=False,
-                    )
-                    sys.exit(2)
-            except ValueError:
-                pass
     else:
         engine = Engine(catalogue, config, only=rules)
         engine.add_paths(paths, DEFAULT_MAX_FILE_SIZE)
         report = engine.finish()
         read = None
+        current = surge.version
+    if current and _not_older(current, to):
+        err.print(
+            f"kubeward: error: the cluster already runs {current}; --to must be newer",
+            markup=False,
+        )
+        sys.exit(2)
     plan = DrainPlan.from_inventory(Inventory.build(engine.resources, engine.workloads))
     workloads = workload_verdicts(plan)
     if read is not None:
@@ -132,18 +148,60 @@ def upgrade(paths: tuple[str, ...], target: str, fmt: str, **live: Any) -> None:
         )
     if fmt == "json":
         sys.stdout.write(
-            json.dumps(_json(report, to, current, workloads, nodes), indent=2, ensure_ascii=False)
+            json.dumps(
+                _json(report, to, current, workloads, nodes, surge), indent=2, ensure_ascii=False
+            )
             + "\n"
         )
     else:
-        _text(report, to, current, workloads, nodes)
-    if report.failed_inputs:
+        _text(report, to, current, workloads, nodes, surge)
+    if report.failed_inputs or surge.failed:
         sys.exit(2)
     blocked = any(v.effect is Effect.BLOCKS for v in workloads) or any(
         n.effect is Effect.BLOCKS for n in nodes or []
     )
     removed = any(f.rule == "UPG001" for f in report.findings)
-    sys.exit(1 if blocked or removed else 0)
+    full = any(not room.fits for room in surge.rooms or ())
+    sys.exit(1 if blocked or removed or full else 0)
+
+
+def _not_older(current: str, to: KubeVersion) -> bool:
+    try:
+        return KubeVersion.parse(current) >= to
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Surge:
+    """The surge check's outcome: rooms checked, or why nothing was (`reason`)."""
+
+    rooms: tuple[ipplan.SurgeRoom, ...] | None
+    reason: str | None = None
+    version: str | None = None  # the Kubernetes version the AKS configuration states
+    failed: bool = False  # the AKS configuration could not be read
+
+
+def _surge(file: str, err: Console) -> Surge:
+    errors: list[InputError] = []
+    subjects = aks_loader.load(file, DEFAULT_MAX_FILE_SIZE, errors)
+    for e in errors:
+        err.print(f"kubeward: {printable(e.one_line())}", markup=False, style="red")
+    clusters = [s.view for s in subjects if isinstance(s.view, AksCluster)]
+    if not clusters:
+        if not errors:
+            err.print(f"kubeward: {printable(file)}: no AKS cluster found", markup=False)
+        return Surge(None, f"not checked: {file} could not be read as an AKS cluster", failed=True)
+    cluster = clusters[0]
+    version = cluster.kubernetes_version.value
+    try:
+        rooms = ipplan.upgrade_surge(aks_cmd.cluster_plan(cluster))
+    except ipplan.PlanError as e:
+        err.print(f"kubeward: {printable(file)}: {e}", markup=False, style="red")
+        return Surge(None, f"not checked: {e}", version, failed=True)
+    if not rooms:
+        return Surge(None, SURGE_UNKNOWN, version)
+    return Surge(rooms, None, version)
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -183,6 +241,7 @@ def _json(
     current: str | None,
     workloads: Sequence[WorkloadVerdict],
     nodes: Sequence[NodeVerdict] | None,
+    surge: Surge,
 ) -> dict[str, Any]:
     return {
         "target": str(to),
@@ -212,7 +271,22 @@ def _json(
             }
             for n in nodes
         ],
-        "surge": {"checked": False, "reason": SURGE_NOT_CHECKED},
+        "surge": {
+            "checked": surge.rooms is not None,
+            "reason": surge.reason,
+            "ranges": [
+                {
+                    "range": room.range.text,
+                    "what": room.range.name,
+                    "holds": room.holds,
+                    "pools": list(room.pools),
+                    "needed": room.needed,
+                    "available": room.available,
+                    "fits": room.fits,
+                }
+                for room in surge.rooms or ()
+            ],
+        },
         "errors": [_error(e) for e in report.errors],
     }
 
@@ -235,6 +309,7 @@ def _text(
     current: str | None,
     workloads: Sequence[WorkloadVerdict],
     nodes: Sequence[NodeVerdict] | None,
+    surge: Surge,
 ) -> None:
     out = Console(highlight=False, soft_wrap=True)
 
@@ -273,4 +348,8 @@ def _text(
                         f"            [{STYLE[b.effect]}]{b.effect.value}[/]: {safe(b.message)}"
                     )
     out.print("\n[bold]3. Surge capacity[/]")
-    out.print(f"  {safe(SURGE_NOT_CHECKED)}")
+    if surge.rooms is None:
+        out.print(f"  {safe(surge.reason)}")
+    for room in surge.rooms or ():
+        style = "green" if room.fits else "bold red"
+        out.print(f"  [{style}]{'fits' if room.fits else 'full':<9}[/] {safe(room.text())}")
