@@ -18,6 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Suite name -> module in bench/ with main(argv) -> exit code.
 SUITES = {
     "scan": "scan",
+    "netpol": "netpol",
+    "cluster": "cluster",
+    "aks": "aks",
+    "secrets": "secrets",
+    "node": "node",
+    "rbac": "rbac",
 }
 
 

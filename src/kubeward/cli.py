@@ -19,15 +19,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from kubeward import __version__, frameworks, ruledocs
 from kubeward.analysis import pss
 from kubeward.catalogue import Catalogue
+from kubeward.commands import cluster as cluster_cmd
+from kubeward.commands import netpol as netpol_cmd
+from kubeward.commands import rbac as rbac_cmd
 from kubeward.config import Config, ConfigError, find_config, load_config
 from kubeward.findings import InputError, Severity
+from kubeward.loaders.cluster import ClusterError
 from kubeward.loaders.manifests import DEFAULT_MAX_FILE_SIZE
 from kubeward.reporters import json as json_report
 from kubeward.reporters import junit as junit_report
 from kubeward.reporters import sarif as sarif_report
 from kubeward.reporters import text as text_report
 from kubeward.rules import default_catalogue
-from kubeward.scan import Engine, Report
+from kubeward.scan import Engine, Report, scan_cluster
 from kubeward.scan import Progress as ProgressFn
 from kubeward.suppressions import BaselineError, read_baseline, write_baseline
 
@@ -137,7 +141,7 @@ def main() -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, required=False, metavar="[PATH...]")
 @click.option(
     "-f",
     "--format",
@@ -202,6 +206,7 @@ def main() -> None:
     help="Report per control of a framework (cis-aks-1.8, pss, aks-seeds) and run only its "
     "rules (unless --select is given).",
 )
+@cluster_cmd.cluster_options
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -217,13 +222,18 @@ def scan(
     max_file_size: str,
     no_progress: bool,
     framework_id: str | None,
+    **live: Any,
 ) -> None:
-    """Scan manifests for security problems.
+    """Scan manifests, or a live cluster, for security problems.
 
     PATH is a file, a directory (searched recursively for *.yaml, *.yml and
     *.json) or - for standard input (for example `helm template . | kubeward scan -`).
-    Multi-document YAML, JSON and List objects are understood.
+    Multi-document YAML, JSON and List objects are understood. With --cluster,
+    the objects of the live cluster are scanned instead (see docs/cluster.md).
     """
+    problem = cluster_cmd.cluster_problem(live, paths)
+    if problem is not None:
+        _fail(problem)
     catalogue = default_catalogue()
     config = _load_config(config_path, no_config, catalogue, paths)
     sel, ign = _codes(select), _codes(ignore)
@@ -249,6 +259,7 @@ def scan(
             fail_on=config.fail_on,
             exemptions=config.exemptions,
             options=config.options,
+            rbac=config.rbac,
         )
     known: set[str] = set()
     if baseline:
@@ -258,10 +269,23 @@ def scan(
             _fail(str(err))
     limit = _size(max_file_size)
 
-    engine = Engine(catalogue, config, baseline=known)
-    with _progress(not no_progress) as progress:
-        engine.add_paths(paths, limit, progress)
-        report = engine.finish()
+    if live["cluster"]:
+        try:
+            report = scan_cluster(
+                cluster_cmd.settings_from(live),
+                catalogue,
+                config,
+                baseline=known,
+                aks_defaults=not live["no_aks_defaults"],
+            )[0]
+        except ClusterError as err:
+            _fail(f"cluster: {err}")
+            return
+    else:
+        engine = Engine(catalogue, config, baseline=known)
+        with _progress(not no_progress) as progress:
+            engine.add_paths(paths, limit, progress)
+            report = engine.finish()
 
     _print_errors(report.errors)
     controls = (framework, frameworks.evaluate(framework, report)) if framework else None
@@ -489,6 +513,29 @@ def rules_docs(output: str, check: bool) -> None:
     changed = ruledocs.write(cat, output)
     _stderr().print(f"kubeward: {len(changed)} page(s) written to {output}", markup=False)
 
+
+from kubeward.commands.upgrade import upgrade as upgrade_command  # noqa: E402
+
+main.add_command(upgrade_command)
+
+main.add_command(rbac_cmd.rbac)
+
+
+main.add_command(netpol_cmd.netpol)
+
+from kubeward.commands.node import node as node_command  # noqa: E402
+
+main.add_command(node_command)
+
+from kubeward.commands.aks import aks as aks_command  # noqa: E402
+from kubeward.commands.aks import ipplan_command  # noqa: E402
+
+main.add_command(aks_command)
+main.add_command(ipplan_command)
+
+from kubeward.commands.secrets import secrets as secrets_command  # noqa: E402
+
+main.add_command(secrets_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -65,6 +65,9 @@ class PeerMapping:
     kinds: tuple[str, ...] = ()
     """Kinds of input objects compared for this check (Kubescape). Empty: objects that carry a
     pod for POD/IMG codes, every namespaced object for NS001/NS002."""
+    options: Mapping[str, Mapping[str, Any]] | None = None
+    """Rule options that carry over the peer's assumptions (for example that a case's input
+    is the whole cluster), as `.kubeward.yaml` would set them."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,8 @@ CHECKOV_OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
     ),
     OutOfScope(
         "RBAC",
-        "Roles, ClusterRoles and bindings; kubeward has no RBAC rules yet",
+        "Roles, ClusterRoles and bindings: compared (or classified) by the RBAC harness, "
+        "tests/conformance/rbac.py, in the RBAC section of this page",
         (
             "CKV_K8S_49",
             "CKV_K8S_155",
@@ -198,13 +202,15 @@ CHECKOV_OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
     ),
     OutOfScope(
         "resources and probes",
-        "CPU/memory requests and limits, liveness/readiness probes: reliability, no kubeward rule",
+        "CPU/memory requests and limits, liveness/readiness probes: compared with the UPG "
+        "rules by tests/conformance/upgrade.py, in the upgrade-readiness section of this page",
         tuple(f"CKV_K8S_{n}" for n in (8, 9, 10, 11, 12, 13)),
     ),
     OutOfScope(
         "service accounts and secrets",
-        "secrets in environment variables, service account tokens and default service accounts; "
-        "no kubeward rule among POD/IMG/NS",
+        "secrets in environment variables, service account tokens and default service accounts: "
+        "compared by the SEC harness, tests/conformance/secrets.py, in the SEC section of this "
+        "page",
         ("CKV_K8S_35", "CKV_K8S_38", "CKV_K8S_41", "CKV_K8S_42"),
     ),
     OutOfScope(
@@ -371,7 +377,8 @@ KUBESCAPE_OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
         "control plane, nodes and host scans",
         "API server, controller-manager, scheduler, etcd and kubelet flags, control-plane file "
         "permissions, node OS/kernel/version data from Kubescape's host scanner; AKS manages "
-        "the control plane and kubeward reads manifests only",
+        "the control plane (the kubelet rules are compared with `kubeward node` in the node "
+        "audit section, tests/conformance/node.py)",
         (
             "ensure-that-the-*",
             "Ensure-that-the-kubeconfig-file-permissions-are-set-to-644-or-more-restrictive",
@@ -425,7 +432,8 @@ KUBESCAPE_OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
     OutOfScope(
         "RBAC",
         "who can do what through Roles and bindings (subjects, escalation, workloads bound to "
-        "powerful roles); kubeward has no RBAC analysis yet",
+        "powerful roles): compared (or classified) by the RBAC harness, "
+        "tests/conformance/rbac.py, in the RBAC section of this page",
         (
             "rule-can-access-proxy-subresource",
             "rule-can-approve-cert-signing-request",
@@ -481,7 +489,9 @@ KUBESCAPE_OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
     OutOfScope(
         "service accounts, secrets and data volumes",
         "token automounting, service account references, credentials in env/ConfigMaps, "
-        "external secret stores, mounted Secrets/ConfigMaps/PVCs, volume encryption",
+        "external secret stores, mounted Secrets/ConfigMaps/PVCs, volume encryption: the SEC "
+        "rules are compared (or these rules classified) by tests/conformance/secrets.py, in "
+        "the SEC section of this page",
         (
             "automount-*",
             "deprecated-service-account-field",
@@ -498,7 +508,10 @@ KUBESCAPE_OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
     ),
     OutOfScope(
         "resources, probes and availability",
-        "requests/limits, probes, rollout strategy, naked pods, CronJob inventory, HPA targets",
+        "requests/limits, probes, rollout strategy, naked pods, HPA targets: compared with the "
+        "UPG rules by tests/conformance/upgrade.py, in the upgrade-readiness section of this "
+        "page; resource-policies (a LimitRange or requests, either) and rule-deny-cronjobs (an "
+        "inventory of CronJobs) have no UPG counterpart",
         (
             "resources-cpu-*",
             "resources-memory-*",
@@ -1103,7 +1116,7 @@ def _checkov_case(
         objs,
         {i: f"{Path(o.rel_file).name}: {_checkov_id(o.resource)}" for i, o in enumerate(objs)},
     )
-    flagged = _scan(paths, mapping.codes, Config())
+    flagged = _scan(paths, mapping.codes, Config(options=dict(mapping.options or {})))
     results: list[ObjectResult] = []
     used: set[int] = set()
 
@@ -1237,11 +1250,12 @@ def _kubescape_config(mapping: PeerMapping, data: Mapping[str, Any] | None) -> C
     """Carry the peer's posture configuration over where kubeward has the same option."""
     inputs = (data or {}).get("postureControlInputs") or {}
     allow = inputs.get("imageRepositoryAllowList")
+    options = dict(mapping.options or {})
     if "IMG004" in mapping.codes and allow:
         # entries are registry domains; ECR/ACR/GCR hosts are their subdomains
         registries = sorted({p for a in allow for p in (str(a), f"*.{a}")})
-        return Config(options={"IMG004": {"allowed_registries": registries}})
-    return Config()
+        options["IMG004"] = {"allowed_registries": registries}
+    return Config(options=options)
 
 
 def _kubescape_case(root: Path, row: Mapping[str, Any], mapping: PeerMapping) -> list[ObjectResult]:
@@ -1357,18 +1371,27 @@ def classification_problems(run: PeerRun) -> list[str]:
     return problems
 
 
-def explained_for(peer: str) -> dict[tuple[str, str, str, str, str], Explained]:
-    return {e.key: e for e in DISAGREEMENTS if e.peer == peer}
+def explained_for(
+    peer: str, explanations: Iterable[Explained] | None = None
+) -> dict[tuple[str, str, str, str, str], Explained]:
+    """The explanations of one peer's disagreements (by default this module's table; other
+    harnesses pass their own)."""
+    table = DISAGREEMENTS if explanations is None else explanations
+    return {e.key: e for e in table if e.peer == peer}
 
 
-def unexplained(run: PeerRun) -> list[ObjectResult]:
-    table = explained_for(run.peer)
+def unexplained(
+    run: PeerRun, explanations: Iterable[Explained] | None = None
+) -> list[ObjectResult]:
+    table = explained_for(run.peer, explanations)
     return [r for r in run.disagreements() if r.key not in table]
 
 
-def stale_explanations(run: PeerRun) -> list[Explained]:
+def stale_explanations(
+    run: PeerRun, explanations: Iterable[Explained] | None = None
+) -> list[Explained]:
     seen = {r.key for r in run.disagreements()}
-    return [e for e in explained_for(run.peer).values() if e.key not in seen]
+    return [e for e in explained_for(run.peer, explanations).values() if e.key not in seen]
 
 
 # ============================================================================ Markdown
@@ -1387,7 +1410,13 @@ def natural(text: str) -> tuple[Any, ...]:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
 
 
-def _section(run: PeerRun, title: str, intro: str, peer_name: str) -> str:
+def _section(
+    run: PeerRun,
+    title: str,
+    intro: str,
+    peer_name: str,
+    explanations: Iterable[Explained] | None = None,
+) -> str:
     lines = [f"## {title}", "", intro, ""]
     by_check: dict[str, list[ObjectResult]] = defaultdict(list)
     for r in run.results:
@@ -1428,7 +1457,7 @@ def _section(run: PeerRun, title: str, intro: str, peer_name: str) -> str:
     ]
 
     dis = run.disagreements()
-    table = explained_for(run.peer)
+    table = explained_for(run.peer, explanations)
     lines += [f"### Disagreements ({len(dis)})", ""]
     reasons: dict[str, tuple[Reason, list[str]]] = {}
     if dis:

@@ -6,9 +6,19 @@ from functools import lru_cache
 from types import ModuleType
 
 from kubeward.catalogue import Catalogue, Rule
-from kubeward.rules import images, namespaces, pod
+from kubeward.rules import aks, images, namespaces, net, node, pod, rbac, secrets, upgrade
 
-MODULES: tuple[ModuleType, ...] = (pod, images, namespaces)
+MODULES: tuple[ModuleType, ...] = (
+    pod,
+    images,
+    namespaces,
+    net,
+    upgrade,
+    rbac,
+    secrets,
+    aks,
+    node,
+)
 
 
 def rules_of(module: ModuleType) -> list[Rule]:
