@@ -347,20 +347,23 @@ def test_harmless_anchors_are_still_expanded(tmp_path: Path) -> None:
     assert ("anchors.yaml", line_of(text, "hostIPC"), "POD203", "anchored") in run.findings
 
 
+ADDRESS_SPACE_MB = 250
 DENSE = (
-    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dense\ndata:\n  x:\n" + "  - a\n" * 500_000
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dense\ndata:\n  x:\n"
+    + "  - a\n" * 1_000_000
 )
 
 
 def _small_address_space() -> None:
-    # 500,000 list items take about 200 MB of parse tree: more than this limit allows.
+    # 1,000,000 list items take about 400 MB of parse tree: more than this limit allows,
+    # which leaves room for the interpreter and its libraries (NumPy's alone reserve tens of MB).
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (150 * 1024 * 1024,) * 2)
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_MB * 1024 * 1024,) * 2)
 
 
 def _require_small_address_space_works(cwd: Path) -> None:
-    """Skip when this interpreter cannot even run a tiny scan in 150 MB of address space."""
+    """Skip when this interpreter cannot even run a tiny scan in the limited address space."""
     write(cwd / "tiny.yaml", pod("tiny"))
     proc = subprocess.run(
         [sys.executable, "-m", "kubeward", "scan", "tiny.yaml", "--no-config", "-f", "json"],
@@ -371,7 +374,10 @@ def _require_small_address_space_works(cwd: Path) -> None:
     )
     (cwd / "tiny.yaml").unlink()
     if proc.returncode not in (0, 1):
-        pytest.skip("this interpreter needs more than 150 MB of address space for a tiny scan")
+        pytest.skip(
+            f"this interpreter needs more than {ADDRESS_SPACE_MB} MB of address space "
+            "for a tiny scan"
+        )
 
 
 @posix_only
