@@ -235,12 +235,8 @@ def parse(
         pass
     # Something in the stream is broken: parse document by document so the rest survives.
     docs: list[Document] = []
-    starts = [0] + [m.start() for m in _DOC_START.finditer(text) if m.start() > 0]
     index = 0
-    offset = 0
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(text)
-        chunk = text[start:end]
+    for chunk, offset in _documents_of(text):
         try:
             got, count = _parse_stream(chunk, chunk, offset, index)
         except _OutOfMemory:
@@ -253,18 +249,26 @@ def parse(
             )
             return docs
         except _DocError as err:
-            if name.endswith(".json") and i == 0 and len(starts) == 1:
+            if name.endswith(".json") and len(chunk) == len(text):
                 fallback = _json_fallback(text)
                 if fallback is not None:
                     return [fallback]
             errors.append(InputError(name, err.line, err.message))
             index += 1
-            offset += chunk.count("\n")
             continue
         docs.extend(got)
         index += max(count, 1)
-        offset += chunk.count("\n")
     return docs
+
+
+def _documents_of(text: str) -> Iterator[tuple[str, int]]:
+    """The stream cut at each `---` line: (the document's text, lines before it)."""
+    starts = [0] + [m.start() for m in _DOC_START.finditer(text) if m.start() > 0]
+    offset = 0
+    for i, start in enumerate(starts):
+        chunk = text[start : starts[i + 1] if i + 1 < len(starts) else len(text)]
+        yield chunk, offset
+        offset += chunk.count("\n")
 
 
 class _DocError(Exception):
@@ -423,19 +427,14 @@ def compose(text: str) -> list[Document]:
     except _DocError:
         pass
     docs: list[Document] = []
-    starts = [0] + [m.start() for m in _DOC_START.finditer(text) if m.start() > 0]
     index = 0
-    offset = 0
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(text)
-        chunk = text[start:end]
+    for chunk, offset in _documents_of(text):
         try:
             got = _compose_stream(chunk, offset, index)
         except _DocError:
             got = []
         docs.extend(got)
         index += max(len(got), 1)
-        offset += chunk.count("\n")
     return docs
 
 
