@@ -22,8 +22,9 @@ from kubeward.catalogue import Catalogue
 from kubeward.commands import cluster as cluster_cmd
 from kubeward.commands import netpol as netpol_cmd
 from kubeward.commands import rbac as rbac_cmd
+from kubeward.commands import report as report_cmd
 from kubeward.config import Config, ConfigError, find_config, load_config
-from kubeward.findings import InputError, Severity
+from kubeward.findings import InputError
 from kubeward.loaders.cluster import ClusterError
 from kubeward.loaders.manifests import DEFAULT_MAX_FILE_SIZE
 from kubeward.reporters import json as json_report
@@ -33,13 +34,13 @@ from kubeward.reporters import text as text_report
 from kubeward.rules import default_catalogue
 from kubeward.scan import Engine, Report, scan_cluster
 from kubeward.scan import Progress as ProgressFn
-from kubeward.suppressions import BaselineError, read_baseline, write_baseline
+from kubeward.suppressions import write_baseline
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
+SEVERITIES = report_cmd.SEVERITIES
 PROGRESS_MIN_FILES = 10
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT = report_cmd.CONTEXT
 
 
 def _stderr() -> Console:
@@ -142,56 +143,7 @@ def main() -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=False, metavar="[PATH...]")
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "sarif", "junit"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write the report to FILE instead of standard output.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice([*SEVERITIES, "none"]),
-    default=None,
-    help="Exit 1 when a finding is at or above this severity [default: config fail-on, else low].",
-)
-@click.option(
-    "--select",
-    multiple=True,
-    metavar="CODES",
-    help="Run only these rules: codes, prefixes (POD, POD2) or slugs, comma-separated.",
-)
-@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Configuration file [default: nearest .kubeward.yaml].",
-)
-@click.option("--no-config", is_flag=True, help="Ignore .kubeward.yaml files.")
-@click.option(
-    "--baseline",
-    type=click.Path(dir_okay=False),
-    help="Suppress findings recorded in this baseline file (report only new ones).",
-)
-@click.option(
-    "--write-baseline",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Record the current findings as a baseline file.",
-)
-@click.option(
-    "--show-suppressed",
-    is_flag=True,
-    help="Also list suppressed findings, with the reason (text format).",
-)
+@report_cmd.report_options()
 @click.option(
     "--max-file-size",
     default=f"{DEFAULT_MAX_FILE_SIZE // (1024 * 1024)}MB",
@@ -235,38 +187,18 @@ def scan(
     if problem is not None:
         _fail(problem)
     catalogue = default_catalogue()
-    config = _load_config(config_path, no_config, catalogue, paths)
-    sel, ign = _codes(select), _codes(ignore)
-    for s in (*sel, *ign):
-        if not catalogue.is_known_selector(s):
-            _fail(f"unknown rule or prefix {s!r} (see `kubeward rules list`)")
-    framework = None
-    if framework_id is not None:
-        framework = frameworks.available().get(framework_id)
-        if framework is None:
-            _fail(
-                f"unknown framework {framework_id!r} (known: {', '.join(frameworks.available())})"
-            )
-            return
-        if not sel:
-            sel = [code for code in framework.rules if catalogue.get(code) is not None]
-    if sel or ign:
-        config = Config(
-            path=config.path,
-            select=tuple(sel) if sel else config.select,
-            ignore=(*config.ignore, *ign),
-            severity=config.severity,
-            fail_on=config.fail_on,
-            exemptions=config.exemptions,
-            options=config.options,
-            rbac=config.rbac,
-        )
-    known: set[str] = set()
-    if baseline:
-        try:
-            known = read_baseline(baseline)
-        except BaselineError as err:
-            _fail(str(err))
+    setup = report_cmd.prepare(
+        catalogue,
+        config_path,
+        no_config,
+        select,
+        ignore,
+        framework_id,
+        baseline,
+        paths=paths,
+        framework_selects=True,
+    )
+    config, known = setup.config, setup.baseline
     limit = _size(max_file_size)
 
     if live["cluster"]:
@@ -287,16 +219,7 @@ def scan(
             engine.add_paths(paths, limit, progress)
             report = engine.finish()
 
-    _print_errors(report.errors)
-    controls = (framework, frameworks.evaluate(framework, report)) if framework else None
-    _emit(report, fmt, output, show_suppressed, controls)
-    if write_baseline:
-        n = write_baseline_file(write_baseline, report)
-        _stderr().print(
-            f"kubeward: wrote {n} finding(s) to baseline {write_baseline}", markup=False
-        )
-    threshold = fail_on or config.fail_on or "low"
-    sys.exit(report.exit_code(None if threshold == "none" else Severity.parse(threshold)))
+    report_cmd.conclude(report, setup, fmt, output, show_suppressed, fail_on, write_baseline)
 
 
 def write_baseline_file(path: str, report: Report) -> int:

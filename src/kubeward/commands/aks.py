@@ -5,7 +5,6 @@ render. No analysis here.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -13,34 +12,20 @@ from typing import Any
 
 import click
 
-from kubeward import frameworks
 from kubeward.analysis import ipplan
-from kubeward.findings import Severity
+from kubeward.commands import report as report_cmd
 from kubeward.loaders import aks as aks_loader
 from kubeward.loaders import arm, manifests
 from kubeward.model.aks import AksCluster
 from kubeward.rules import default_catalogue
 from kubeward.scan import Engine
-from kubeward.suppressions import BaselineError, read_baseline
 
-SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT = report_cmd.CONTEXT
 
 
 @click.command("aks", context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "sarif", "junit"]),
-    default="text",
-    show_default=True,
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True))
-@click.option("--fail-on", type=click.Choice([*SEVERITIES, "none"]), default=None)
-@click.option("--select", multiple=True, metavar="CODES", help="Run only these rules.")
-@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules.")
+@report_cmd.report_options(write_baseline=False)
 @click.option(
     "--framework",
     "framework_id",
@@ -53,10 +38,6 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
     type=click.Path(exists=True, dir_okay=False),
     help="ARM parameters file (deploymentParameters JSON) for the templates and Bicep files.",
 )
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--no-config", is_flag=True)
-@click.option("--baseline", type=click.Path(dir_okay=False))
-@click.option("--show-suppressed", is_flag=True)
 def aks(
     files: tuple[str, ...],
     fmt: str,
@@ -81,32 +62,21 @@ def aks(
     Values computed by expressions kubeward cannot resolve are reported as
     "not evaluated", never guessed. Exit codes as for `kubeward scan`.
     """
-    from kubeward import cli  # shared rendering helpers (imported late: cli imports us)
 
     catalogue = default_catalogue()
-    config = cli._load_config(config_path, no_config, catalogue, files)
-    sel, ign = cli._codes(select), cli._codes(ignore)
-    for s in (*sel, *ign):
-        if not catalogue.is_known_selector(s):
-            cli._fail(f"unknown rule or prefix {s!r} (see `kubeward rules list`)")
-    framework = None
-    if framework_id is not None:
-        framework = frameworks.available().get(framework_id)
-        if framework is None:
-            cli._fail(
-                f"unknown framework {framework_id!r} (known: {', '.join(frameworks.available())})"
-            )
-    config = dataclasses.replace(
-        config, select=tuple(sel) if sel else ("AKS",), ignore=(*config.ignore, *ign)
+    setup = report_cmd.prepare(
+        catalogue,
+        config_path,
+        no_config,
+        select,
+        ignore,
+        framework_id,
+        baseline,
+        paths=files,
+        domain="AKS",
     )
-    known: set[str] = set()
-    if baseline:
-        try:
-            known = read_baseline(baseline)
-        except BaselineError as err:
-            cli._fail(str(err))
     values: dict[str, Any] = {}
-    engine = Engine(catalogue, config, baseline=known)
+    engine = Engine(catalogue, setup.config, baseline=setup.baseline)
     if parameters_file:
         values = _parameters(parameters_file, engine)
     for name in files:
@@ -115,12 +85,7 @@ def aks(
             name, manifests.DEFAULT_MAX_FILE_SIZE, engine.report.errors, values
         ):
             engine.add_subject(subject.view, subject.resource, subject.line_of)
-    report = engine.finish()
-    cli._print_errors(report.errors)
-    controls = (framework, frameworks.evaluate(framework, report)) if framework else None
-    cli._emit(report, fmt, output, show_suppressed, controls)
-    threshold = fail_on or config.fail_on or "low"
-    sys.exit(report.exit_code(None if threshold == "none" else Severity.parse(threshold)))
+    report_cmd.conclude(engine.finish(), setup, fmt, output, show_suppressed, fail_on)
 
 
 def _parameters(path: str, engine: Engine) -> dict[str, Any]:
