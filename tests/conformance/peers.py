@@ -1186,8 +1186,7 @@ def checkov_run(shared: Path) -> PeerRun:
     results: list[ObjectResult] = []
     notes: list[CaseNote] = []
     per_check: dict[str, int] = defaultdict(int)
-    with (root / "cases.jsonl").open(encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
+    rows = jsonl_rows(root / "cases.jsonl")
     for row in rows:
         check = row.get("check_id") or "-"
         case = f"{check} {row['test_function']}"
@@ -1217,8 +1216,7 @@ def checkov_run(shared: Path) -> PeerRun:
         records = [(f, rid, True) for f, rid in observed["failed_records"]]
         records += [(f, rid, False) for f, rid in observed["passed_records"]]
         results += _checkov_case(root, check, case, mapping, row["input_dir"], records)
-    with (root / "graph_cases.jsonl").open(encoding="utf-8") as handle:
-        graph_rows = [json.loads(line) for line in handle if line.strip()]
+    graph_rows = jsonl_rows(root / "graph_cases.jsonl")
     for row in graph_rows:
         check = row["check_id"]
         case = f"{check} graph"
@@ -1317,8 +1315,7 @@ def kubescape_run(shared: Path) -> PeerRun:
     mappings = {m.check: m for m in KUBESCAPE_MAPPINGS}
     results: list[ObjectResult] = []
     per_check: dict[str, int] = defaultdict(int)
-    with (root / "cases.jsonl").open(encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
+    rows = jsonl_rows(root / "cases.jsonl")
     for row in rows:
         per_check[row["rule"]] += 1
         mapping = mappings.get(row["rule"])
@@ -1332,6 +1329,46 @@ def kubescape_run(shared: Path) -> PeerRun:
         dict(sorted(per_check.items())),
         (),
     )
+
+
+def jsonl_rows(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSON-lines case file."""
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def mapped_checkov_run(shared: Path, mappings: Sequence[PeerMapping]) -> PeerRun:
+    """Only the given Checkov checks, each on its test cases (a domain harness's run)."""
+    root = shared / CHECKOV
+    by_check = {m.check: m for m in mappings}
+    results: list[ObjectResult] = []
+    per_check: dict[str, int] = defaultdict(int)
+    for row in jsonl_rows(root / "cases.jsonl"):
+        check = str(row.get("check_id") or "")
+        mapping = by_check.get(check)
+        if mapping is None or row.get("not_a_check_case"):
+            continue
+        per_check[check] += 1
+        observed = row["observed"]
+        records = [(f, rid, True) for f, rid in observed["failed_records"]]
+        records += [(f, rid, False) for f, rid in observed["passed_records"]]
+        case = f"{check} {row['test_function']}"
+        results += _checkov_case(root, check, case, mapping, str(row["input_dir"]), records)
+    return PeerRun("checkov", tuple(mappings), (), tuple(results), dict(per_check), ())
+
+
+def mapped_kubescape_run(shared: Path, mappings: Sequence[PeerMapping]) -> PeerRun:
+    """Only the given Kubescape rules, each on its test cases (a domain harness's run)."""
+    root = shared / KUBESCAPE
+    by_check = {m.check: m for m in mappings}
+    results: list[ObjectResult] = []
+    per_check: dict[str, int] = defaultdict(int)
+    for row in jsonl_rows(root / "cases.jsonl"):
+        mapping = by_check.get(str(row["rule"]))
+        if mapping is not None:
+            per_check[mapping.check] += 1
+            results += _kubescape_case(root, row, mapping)
+    return PeerRun("kubescape", tuple(mappings), (), tuple(results), dict(per_check), ())
 
 
 def _result_order(r: ObjectResult) -> tuple[str, str, str, str]:

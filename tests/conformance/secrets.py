@@ -19,7 +19,6 @@ file, object and key, never by value. A test checks that every reviewed finding 
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -287,44 +286,14 @@ DISAGREEMENTS: tuple[Explained, ...] = (
 # ============================================================================ runs
 
 
-def _rows(path: Path) -> list[dict[str, object]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 @cache
 def checkov_run(shared: Path) -> PeerRun:
-    root = shared / peers.CHECKOV
-    mappings = {m.check: m for m in CHECKOV_MAPPINGS}
-    results: list[ObjectResult] = []
-    per_check: dict[str, int] = defaultdict(int)
-    for row in _rows(root / "cases.jsonl"):
-        check = str(row.get("check_id") or "")
-        mapping = mappings.get(check)
-        if mapping is None or row.get("not_a_check_case"):
-            continue
-        per_check[check] += 1
-        observed = row["observed"]
-        assert isinstance(observed, dict)
-        records = [(f, rid, True) for f, rid in observed["failed_records"]]
-        records += [(f, rid, False) for f, rid in observed["passed_records"]]
-        case = f"{check} {row['test_function']}"
-        results += peers._checkov_case(root, check, case, mapping, str(row["input_dir"]), records)
-    return PeerRun("checkov", CHECKOV_MAPPINGS, (), tuple(results), dict(per_check), ())
+    return peers.mapped_checkov_run(shared, CHECKOV_MAPPINGS)
 
 
 @cache
 def kubescape_run(shared: Path) -> PeerRun:
-    root = shared / peers.KUBESCAPE
-    mappings = {m.check: m for m in KUBESCAPE_MAPPINGS}
-    results: list[ObjectResult] = []
-    per_check: dict[str, int] = defaultdict(int)
-    for row in _rows(root / "cases.jsonl"):
-        mapping = mappings.get(str(row["rule"]))
-        if mapping is not None:
-            per_check[mapping.check] += 1
-            results += peers._kubescape_case(root, row, mapping)
-    return PeerRun("kubescape", KUBESCAPE_MAPPINGS, (), tuple(results), dict(per_check), ())
+    return peers.mapped_kubescape_run(shared, KUBESCAPE_MAPPINGS)
 
 
 def explained_for(peer: str) -> dict[tuple[str, str, str, str, str], Explained]:
@@ -342,7 +311,7 @@ def stale_explanations(run: PeerRun) -> list[Explained]:
 
 
 def kubescape_rules(shared: Path) -> set[str]:
-    return {str(r["rule"]) for r in _rows(shared / peers.KUBESCAPE / "cases.jsonl")}
+    return {str(r["rule"]) for r in peers.jsonl_rows(shared / peers.KUBESCAPE / "cases.jsonl")}
 
 
 # ============================================================================ real world

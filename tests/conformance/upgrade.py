@@ -14,12 +14,9 @@ The removed-API table is checked against the Kubernetes deprecation guide in
 
 from __future__ import annotations
 
-import json
 import re
-from collections import defaultdict
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from tests.conformance import peers
 from tests.conformance.peers import (
@@ -144,43 +141,14 @@ DISAGREEMENTS: tuple[Explained, ...] = (
 # ============================================================================ runs
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 @cache
 def checkov_run(shared: Path) -> PeerRun:
-    root = shared / peers.CHECKOV
-    mappings = {m.check: m for m in CHECKOV_MAPPINGS}
-    results: list[ObjectResult] = []
-    per_check: dict[str, int] = defaultdict(int)
-    for row in _rows(root / "cases.jsonl"):
-        check = str(row.get("check_id") or "")
-        mapping = mappings.get(check)
-        if mapping is None or row.get("not_a_check_case"):
-            continue
-        per_check[check] += 1
-        observed = row["observed"]
-        records = [(f, rid, True) for f, rid in observed["failed_records"]]
-        records += [(f, rid, False) for f, rid in observed["passed_records"]]
-        case = f"{check} {row['test_function']}"
-        results += peers._checkov_case(root, check, case, mapping, str(row["input_dir"]), records)
-    return PeerRun("checkov", CHECKOV_MAPPINGS, (), tuple(results), dict(per_check), ())
+    return peers.mapped_checkov_run(shared, CHECKOV_MAPPINGS)
 
 
 @cache
 def kubescape_run(shared: Path) -> PeerRun:
-    root = shared / peers.KUBESCAPE
-    mappings = {m.check: m for m in KUBESCAPE_MAPPINGS}
-    results: list[ObjectResult] = []
-    per_check: dict[str, int] = defaultdict(int)
-    for row in _rows(root / "cases.jsonl"):
-        mapping = mappings.get(str(row["rule"]))
-        if mapping is not None:
-            per_check[mapping.check] += 1
-            results += peers._kubescape_case(root, row, mapping)
-    return PeerRun("kubescape", KUBESCAPE_MAPPINGS, (), tuple(results), dict(per_check), ())
+    return peers.mapped_kubescape_run(shared, KUBESCAPE_MAPPINGS)
 
 
 def unexplained(run: PeerRun) -> list[ObjectResult]:
